@@ -1,0 +1,133 @@
+"""What checks read (a site's crawl snapshot) and what they produce (findings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["pass", "fail", "warn", "error", "muted"]
+
+
+@dataclass
+class Page:
+    """One fetched URL of a site's crawl, as stored."""
+
+    url: str
+    kind: str  # page | attachment | image | external
+    status: int | None
+    error: str | None
+    final_url: str | None = None
+    content_type: str | None = None
+    is_home: bool = False
+    depth: int = 0
+    referer: str | None = None
+    fetched_at: str | None = None
+    page_type: str | None = None  # home | list | article | other
+    title: str | None = None
+    pub_date: dt.date | None = None
+    date_source: str | None = None
+    date_candidates: list[tuple[str, str]] = field(default_factory=list)
+    column: str | None = None
+    column_source: str | None = None
+    column_key: str | None = None
+    metas: dict[str, str] = field(default_factory=dict)
+    text_snippet: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the URL answered with a success status."""
+        return self.error is None and self.status is not None and self.status < 400
+
+
+@dataclass
+class Link:
+    """A link from one crawled page to a target URL."""
+
+    source_url: str
+    target_url: str
+    text: str
+    kind: str
+    on_home: bool = False
+
+
+@dataclass
+class Entry:
+    """One entry of a column's list, in order; `column_key` groups paginated list pages."""
+
+    column_key: str
+    page_url: str
+    title: str
+    url: str
+    date: dt.date | None
+    position: int = 0
+
+
+@dataclass
+class Column:
+    """A column (栏目): its list pages, shown name and entries (newest first)."""
+
+    key: str
+    name: str
+    name_source: str | None
+    pages: list[str]
+    entries: list[Entry]
+
+    @property
+    def newest(self) -> Entry | None:
+        """Return the newest dated entry, or None when no entry carries a date."""
+        dated = [e for e in self.entries if e.date is not None]
+        return max(dated, key=lambda e: e.date) if dated else None  # type: ignore[arg-type,return-value]
+
+
+@dataclass
+class SiteSnapshot:
+    """Everything one run crawled for one site; the only input a check may read."""
+
+    run_id: int
+    site_id: str
+    start_urls: list[str]
+    pages: dict[str, Page]
+    links: list[Link]
+    columns: list[Column]
+
+    @property
+    def home(self) -> Page | None:
+        """Return the home page (the first start URL) if it was recorded."""
+        for url in self.start_urls:
+            if url in self.pages:
+                return self.pages[url]
+        return next((p for p in self.pages.values() if p.is_home), None)
+
+
+@dataclass
+class Finding:
+    """One result of a rule on a site; the fields of findings.json."""
+
+    site: str
+    rule: str
+    check: str
+    status: Status
+    severity: str
+    subject: str
+    url: str | None
+    message: str
+    evidence: dict[str, Any]
+    basis: str
+    title: str = ""
+    mute_reason: str | None = None
+
+    def key(self) -> tuple[str, str, str, str]:
+        """Return the identity used to compare findings across runs and with truth files."""
+        return (self.site, self.rule, self.status, self.subject)
+
+
+@dataclass
+class Outcome:
+    """The overall result of one rule on one site: worst status of its findings, or pass."""
+
+    site: str
+    rule: str
+    check: str
+    status: Status
+    findings: int = 0

@@ -1,0 +1,1 @@
+"""Scrapy project that crawls disclosure websites into the store."""

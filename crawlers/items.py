@@ -1,0 +1,73 @@
+"""Items the generic spider yields: one PageItem per fetched URL (page, attachment or external link)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# What a URL was fetched as. `page`: an on-site HTML page that is parsed and followed;
+# `attachment`: an on-site document (pdf, doc, ...) checked by HEAD/GET but not parsed;
+# `image`: an <img> target; `external`: an off-site link, status only, never crawled further.
+FetchKind = Literal["page", "attachment", "image", "external"]
+PageType = Literal["home", "list", "article", "other"]
+
+
+@dataclass
+class LinkOut:
+    """A link found on a page: absolute URL, anchor text and what kind of target it is."""
+
+    url: str
+    text: str
+    kind: FetchKind
+
+
+@dataclass
+class EntryOut:
+    """One entry of a list (column) page, in page order."""
+
+    title: str
+    url: str
+    date: str | None  # ISO date YYYY-MM-DD as a reader sees it, or None when undated
+    position: int
+
+
+@dataclass
+class DateCandidate:
+    """One publish-date reading and where it came from."""
+
+    source: str  # visible | meta | list | url
+    value: str  # ISO date YYYY-MM-DD (or YYYY-MM-DDTHH:MM when a time is shown)
+
+
+@dataclass
+class PageItem:
+    """Everything the crawl learnt about one URL; written to the store by StorePipeline."""
+
+    run_id: int
+    site_id: str
+    url: str  # the URL as requested (links point at this)
+    kind: FetchKind
+    final_url: str | None = None  # after redirects
+    status: int | None = None  # HTTP status; None when no response arrived
+    error: str | None = None  # dns | timeout | connection | tls | too_large | other:<text>
+    content_type: str | None = None
+    size: int | None = None
+    method: str = "GET"
+    depth: int = 0
+    referer: str | None = None
+    is_home: bool = False
+    fetched_at: str | None = None  # ISO timestamp (UTC)
+    # Extraction (HTML pages only).
+    encoding: str | None = None
+    page_type: PageType | None = None
+    title: str | None = None
+    pub_date: str | None = None  # the date a reader sees (ISO), see extract.pick_pub_date
+    date_source: str | None = None
+    date_candidates: list[DateCandidate] = field(default_factory=list)
+    column: str | None = None  # 栏目 name as shown
+    column_source: str | None = None  # meta | breadcrumb | heading | title
+    column_key: str | None = None  # URL of the first page of the column this list page belongs to
+    metas: dict[str, str] = field(default_factory=dict)
+    links: list[LinkOut] = field(default_factory=list)
+    entries: list[EntryOut] = field(default_factory=list)
+    text_snippet: str | None = None  # first ~300 chars of body text, for evidence

@@ -1,0 +1,1 @@
+"""HTML and machine-readable reports rendered from stored runs and findings."""
