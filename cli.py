@@ -1,0 +1,477 @@
+"""Command-line interface: `gongkai validate|extract|crawl|check|report|run|demo`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# Exit codes (design.md conventions): 0 all pass, 1 some rule failed, 2 config invalid,
+# 3 run incomplete (crawl or store failure).
+EXIT_OK, EXIT_FAIL, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+DEFAULT_CONFIG = "config"
+
+MAIN_HELP = """\
+gongkai（公开）：政府信息公开与公共企事业单位办事公开网站检查工具。
+
+流程：抓取（crawl）→ 入库（store）→ 检查（check）→ 报告（report）。
+`gongkai run` 一次完成全部步骤；`gongkai demo` 在本机示例站点上演示全过程。
+"""
+
+MAIN_EPILOG = """\
+示例：
+  gongkai demo                         在内置的示例市站点上跑一遍完整检查
+  gongkai validate --config config/    检查配置文件，逐行指出错误
+  gongkai run --as-of 2026-11-23 --out report/
+  gongkai extract page.html --url https://www.example.gov.cn/a/t20240105_1.html
+
+每个子命令都有 --help，例如 `gongkai run --help`。
+"""
+
+
+def _today() -> dt.date:
+    """Return today's date; the CLI is the only place that reads the clock."""
+    return dt.date.today()
+
+
+def _parse_date(text: str) -> dt.date:
+    """Parse an --as-of value (YYYY-MM-DD)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from exc
+
+
+def _width(text: str) -> int:
+    """Return the terminal width of text, counting CJK characters as two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align text to a display width."""
+    return text + " " * max(0, width - _width(text))
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Render rows as an aligned plain-text table (CJK-aware)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _err(msg: str) -> None:
+    """Print a message for the user on stderr."""
+    print(msg, file=sys.stderr)
+
+
+# --- configuration and store -------------------------------------------------------------
+
+
+def _load_config(config_dir: str) -> Any:
+    """Load config or print every problem and exit 2."""
+    import conf
+
+    try:
+        return conf.load_config(Path(config_dir))
+    except conf.ConfigError as exc:
+        for problem in exc.problems:
+            _err(str(problem))
+        _err(
+            f"发现 {len(exc.problems)} 处配置错误，请修改后重试（gongkai validate 可单独检查配置）。"
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _db_url(args: argparse.Namespace, config: Any | None) -> str | None:
+    """Choose the database URL: --db, then GONGKAI_DB, then settings.yaml, then the default."""
+    if getattr(args, "db", None):
+        return str(args.db)
+    if os.environ.get("GONGKAI_DB"):
+        return os.environ["GONGKAI_DB"]
+    if config is not None and config.settings.database:
+        return str(config.settings.database)
+    return None
+
+
+def _open_store(url: str | None) -> Any:
+    """Open the store or print the reason and exit 3."""
+    import store
+
+    try:
+        return store.Store(url)
+    except store.StoreError as exc:
+        _err(f"无法打开数据库：{exc}")
+        raise SystemExit(EXIT_INCOMPLETE) from None
+
+
+# --- pipeline steps ------------------------------------------------------------------------
+
+
+def do_crawl(config: Any, st: Any, as_of: dt.date, site_ids: list[str] | None) -> int:
+    """Start a run, crawl its sites in one Scrapy subprocess, and return the run id."""
+    from crawlers.run import run_crawl
+
+    sites = [s for s in config.sites if not site_ids or s.id in site_ids]
+    run_id = st.start_run(as_of, str(config.root), sites)
+    log_dir = Path("var") / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"crawl-run-{run_id}.log"
+    print(f"第 {run_id} 次检查：抓取 {len(sites)} 个站点（日志：{log_file}）")
+    started = time.monotonic()
+    code = run_crawl(
+        Path(config.root),
+        st.url,
+        run_id,
+        [s.id for s in sites],
+        log_file=log_file,
+        progress=lambda line: print(f"  {line}", flush=True),
+    )
+    elapsed = time.monotonic() - started
+    counts = st.page_counts(run_id)
+    pages = sum(c.get("pages", 0) for c in counts.values())
+    print(f"抓取结束：{pages} 个网址，用时 {elapsed:.1f} 秒")
+    if code != 0:
+        st.finish_run(run_id, "incomplete", {"crawl_exit": code})
+        _err(f"抓取进程异常退出（代码 {code}），详见 {log_file}；可重新运行 gongkai run 续抓。")
+    return run_id
+
+
+def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[Any], list[Any]]:
+    """Evaluate the rules on a stored run and save the findings."""
+    from checks.runner import run_checks
+
+    run_sites = st.run_sites(run_id)
+    snapshots = {s.site_id: st.load_snapshot(run_id, s.site_id) for s in run_sites}
+    findings, outcomes = run_checks(snapshots, config, as_of)
+    st.save_results(run_id, findings, outcomes)
+    run = st.get_run(run_id)
+    if run.status == "running":
+        st.finish_run(run_id, "complete", dict(run.stats or {}))
+    return findings, outcomes
+
+
+def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
+    """Render the stored run's findings to out_dir and return index.html's path."""
+    from reports.render import write_report
+
+    run = st.get_run(run_id)
+    run_dict = {
+        "id": run.id,
+        "as_of": run.as_of.isoformat() if run.as_of else None,
+        "started_at": str(run.started_at) if run.started_at else None,
+        "finished_at": str(run.finished_at) if run.finished_at else None,
+        "status": run.status,
+        "config_dir": run.config_dir,
+        "stats": run.stats or {},
+    }
+    sites = [
+        {
+            "id": s.site_id,
+            "name": s.name,
+            "kind": s.kind,
+            "sector": s.sector,
+            "regulator": s.regulator,
+            "start_urls": list(s.start_urls),
+            "profile": s.profile,
+        }
+        for s in st.run_sites(run_id)
+    ]
+    return write_report(out_dir, run_dict, sites, st.findings(run_id), st.outcomes(run_id))
+
+
+def print_summary(st: Any, run_id: int) -> None:
+    """Print a per-site summary table of the run, worst first."""
+    names = {s.site_id: s.name for s in st.run_sites(run_id)}
+    counts: dict[str, dict[str, int]] = {
+        sid: {"fail": 0, "warn": 0, "error": 0, "muted": 0, "pass": 0} for sid in names
+    }
+    for o in st.outcomes(run_id):
+        counts.setdefault(o.site, {"fail": 0, "warn": 0, "error": 0, "muted": 0, "pass": 0})
+        counts[o.site][o.status] += 1
+    findings = st.findings(run_id)
+    per_site: dict[str, int] = {}
+    for f in findings:
+        if f.status in ("fail", "warn", "error"):
+            per_site[f.site] = per_site.get(f.site, 0) + 1
+    order = sorted(counts, key=lambda s: (-counts[s]["fail"], -counts[s]["error"], s))
+    rows = [
+        [
+            names.get(sid, sid),
+            sid,
+            counts[sid]["fail"],
+            counts[sid]["warn"],
+            counts[sid]["error"],
+            counts[sid]["pass"],
+            per_site.get(sid, 0),
+        ]
+        for sid in order
+    ]
+    print(format_table(["站点", "标识", "不通过", "警告", "无法检查", "通过", "问题条数"], rows))
+
+
+def _exit_code(st: Any, run_id: int) -> int:
+    """Return 1 when any rule failed on the run, 3 when the run is incomplete, else 0."""
+    if st.get_run(run_id).status not in ("complete",):
+        return EXIT_INCOMPLETE
+    return EXIT_FAIL if any(o.status == "fail" for o in st.outcomes(run_id)) else EXIT_OK
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a config directory."""
+    import conf
+
+    return conf.validate_command(Path(args.config))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print what extraction reads from one saved page, as JSON."""
+    from crawlers.extract import analyse
+
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        _err(f"无法读取文件 {path}：{exc.strerror}")
+        return EXIT_CONFIG
+    url = args.url or path.resolve().as_uri()
+    result = analyse(body, url, is_home=args.home)
+    data = result.to_json()
+    if not args.links:
+        data.pop("links", None)
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """Crawl the configured sites into a new run."""
+    config = _load_config(args.config)
+    st = _open_store(_db_url(args, config))
+    run_id = do_crawl(config, st, args.as_of or _today(), args.site)
+    print(f"已保存为第 {run_id} 次检查。下一步：gongkai check --run {run_id}")
+    return EXIT_OK if st.get_run(run_id).status != "incomplete" else EXIT_INCOMPLETE
+
+
+def _resolve_run(st: Any, requested: int | None) -> int:
+    """Return the requested run id or the latest one; exit 3 when there is none."""
+    run_id = requested if requested is not None else st.latest_run_id()
+    if run_id is None:
+        _err("数据库中还没有任何检查记录，请先运行 gongkai crawl 或 gongkai run。")
+        raise SystemExit(EXIT_INCOMPLETE)
+    return int(run_id)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run the rules on a stored run."""
+    config = _load_config(args.config)
+    st = _open_store(_db_url(args, config))
+    run_id = _resolve_run(st, args.run)
+    as_of = args.as_of or st.get_run(run_id).as_of
+    findings, _ = do_check(config, st, run_id, as_of)
+    print(f"第 {run_id} 次检查（检查日期 {as_of}）：{len(findings)} 条结果")
+    print_summary(st, run_id)
+    return _exit_code(st, run_id)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render the HTML report and exports for a stored run."""
+    st = _open_store(args.db or os.environ.get("GONGKAI_DB"))
+    run_id = _resolve_run(st, args.run)
+    index = do_report(st, run_id, Path(args.out))
+    print(f"报告：{index}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Crawl, check and report in one go."""
+    config = _load_config(args.config)
+    st = _open_store(_db_url(args, config))
+    as_of = args.as_of or _today()
+    run_id = do_crawl(config, st, as_of, args.site)
+    do_check(config, st, run_id, as_of)
+    index = do_report(st, run_id, Path(args.out))
+    print()
+    print_summary(st, run_id)
+    print(f"\n报告：{index.resolve()}")
+    return _exit_code(st, run_id)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the bundled sample city on 127.0.0.1 and audit it end to end."""
+    from samplecity.serve import render_config, start
+
+    import samplecity
+
+    out = Path(args.out)
+    demo_dir = Path("var") / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    db_path = demo_dir / "demo.db"
+    if db_path.exists():
+        db_path.unlink()  # each demo shows one clean run
+    with start() as city:
+        print(f"示例市：已在本机启动 {len(city.bases)} 个示例站点（检查日期 {samplecity.AS_OF}）")
+        with tempfile.TemporaryDirectory(prefix="gongkai-demo-") as tmp:
+            config_dir = render_config(Path(tmp), city)
+            config = _load_config(str(config_dir))
+            st = _open_store(f"sqlite:///{db_path.resolve()}")
+            run_id = do_crawl(config, st, samplecity.AS_OF, None)
+            do_check(config, st, run_id, samplecity.AS_OF)
+            index = do_report(st, run_id, out)
+    print()
+    print_summary(st, run_id)
+    print(f"\n报告：{index.resolve()}")
+    # The sample city is built with defects on purpose: finding them is success.
+    return EXIT_OK if st.get_run(run_id).status == "complete" else EXIT_INCOMPLETE
+
+
+# --- argument parsing ----------------------------------------------------------------------
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG,
+        metavar="DIR",
+        help="配置目录（sites.yaml、rules/*.yaml、mutes.yaml、settings.yaml），默认 config/",
+    )
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="数据库地址（SQLAlchemy URL），默认取 GONGKAI_DB、settings.yaml 或 var/gongkai.db",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one teaching --help per subcommand."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="gongkai", description=MAIN_HELP, epilog=MAIN_EPILOG, formatter_class=fmt
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser(
+        "validate",
+        help="检查配置文件",
+        description="检查配置目录中的所有 YAML 文件，一次列出全部错误（文件:行号: 说明）。",
+        epilog="示例：\n  gongkai validate --config config/\n\n退出码：0 配置有效；2 配置有误。",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "extract",
+        help="查看单个页面的抽取结果",
+        description="读取一个保存下来的 HTML 页面，以 JSON 输出标题、发布日期及来源、栏目、编码、"
+        "元数据标签、列表条目等抽取结果，便于核对规则依据。",
+        epilog="示例：\n  gongkai extract saved.html --url https://www.example.gov.cn/art/t20240105_1.html\n"
+        "  gongkai extract index.html --home --links",
+        formatter_class=fmt,
+    )
+    p.add_argument("file", help="保存的 HTML 文件")
+    p.add_argument("--url", help="页面原始网址（用于解析相对链接和网址中的日期）")
+    p.add_argument("--home", action="store_true", help="按网站首页处理（收集首页全部列表）")
+    p.add_argument("--links", action="store_true", help="同时输出页面上的全部链接")
+    p.set_defaults(func=cmd_extract)
+
+    for name, func, helptext, desc in (
+        (
+            "crawl",
+            cmd_crawl,
+            "只抓取，保存为一次新的检查",
+            "按配置抓取站点并存入数据库，不做检查。",
+        ),
+        ("run", cmd_run, "抓取 + 检查 + 报告", "抓取全部（或指定）站点，执行规则检查并生成报告。"),
+    ):
+        p = sub.add_parser(
+            name,
+            help=helptext,
+            description=desc,
+            epilog=f"示例：\n  gongkai {name} --config config/ --as-of 2026-11-23"
+            + (" --out report/" if name == "run" else "")
+            + f"\n  gongkai {name} --site portal --site water-co\n\n"
+            "退出码：0 全部通过；1 有规则不通过；2 配置有误；3 检查未完成。",
+            formatter_class=fmt,
+        )
+        _add_config(p)
+        _add_db(p)
+        p.add_argument("--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="检查日期，默认今天")
+        p.add_argument("--site", action="append", metavar="ID", help="只检查这个站点（可重复）")
+        if name == "run":
+            p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "check",
+        help="对已抓取的数据执行规则检查",
+        description="对数据库中的一次检查（默认最近一次）重新执行全部规则，结果覆盖该次检查的旧结果。"
+        "规则或豁免修改后无需重新抓取。",
+        epilog="示例：\n  gongkai check --run 3 --as-of 2026-11-23",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    p.add_argument("--run", type=int, metavar="N", help="检查编号，默认最近一次")
+    p.add_argument(
+        "--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="检查日期，默认取该次检查的日期"
+    )
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "report",
+        help="生成 HTML 报告和导出文件",
+        description="把一次检查的结果写成 HTML 报告（index.html、sites/<id>.html）和 findings.json、"
+        "findings.csv。报告可离线打开，不联网。",
+        epilog="示例：\n  gongkai report --run 3 --out report/",
+        formatter_class=fmt,
+    )
+    _add_db(p)
+    p.add_argument("--run", type=int, metavar="N", help="检查编号，默认最近一次")
+    p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "demo",
+        help="在内置示例市站点上演示完整检查",
+        description="在本机 127.0.0.1 的临时端口上启动内置的示例市站点（政府门户、部门、供水、燃气、"
+        "医院等），抓取、检查并生成报告。全程离线。",
+        epilog="示例：\n  gongkai demo\n  gongkai demo --out var/demo/report",
+        formatter_class=fmt,
+    )
+    p.add_argument("--out", default="var/demo/report", metavar="DIR", help="报告目录")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the gongkai command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_CONFIG
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        _err("已中断。")
+        return EXIT_INCOMPLETE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
