@@ -111,7 +111,7 @@ def _open_store(url: str | None) -> Any:
     try:
         return store.Store(url)
     except store.StoreError as exc:
-        _err(f"无法打开数据库：{exc}")
+        _err(str(exc))
         raise SystemExit(EXIT_INCOMPLETE) from None
 
 
@@ -311,9 +311,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Serve the bundled sample city on 127.0.0.1 and audit it end to end."""
-    from samplecity.serve import render_config, start
-
     import samplecity
+    from samplecity.serve import render_config, start
 
     out = Path(args.out)
     demo_dir = Path("var") / "demo"

@@ -71,3 +71,4 @@ class PageItem:
     links: list[LinkOut] = field(default_factory=list)
     entries: list[EntryOut] = field(default_factory=list)
     text_snippet: str | None = None  # first ~300 chars of body text, for evidence
+    placeholder: bool = False  # the list area shows only 暂无信息-style text (19号 空白栏目)

@@ -1,0 +1,594 @@
+"""Build the report's view model from a run, its sites, findings and outcomes (no HTML here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.model import Finding, Outcome
+from conf import SLUG
+
+# Worst first. An error (无法检查) ranks above a warning because the rule could not be
+# evaluated at all, so the site may hide a failure; muted items are accepted exceptions.
+STATUSES: tuple[str, ...] = ("fail", "error", "warn", "muted", "pass")
+STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+STATUS_LABELS = {
+    "fail": "不通过",
+    "warn": "警告",
+    "error": "无法检查",
+    "muted": "已豁免",
+    "pass": "通过",
+}
+SEVERITY_LABELS = {"high": "高", "medium": "中", "low": "低"}
+KIND_LABELS = {
+    "government": "政府门户",
+    "department": "政府部门",
+    "enterprise": "公共企事业单位",
+}
+SECTOR_LABELS = {
+    "water": "供水",
+    "power": "供电",
+    "gas": "燃气",
+    "heat": "供热",
+    "transit": "公共交通",
+    "health": "医疗卫生",
+    "education": "教育",
+    "environment": "生态环境",
+    "other": "其他",
+}
+RUN_STATUS_LABELS = {
+    "running": "进行中",
+    "ok": "已完成",
+    "done": "已完成",
+    "finished": "已完成",
+    "complete": "已完成",
+    "completed": "已完成",
+    "partial": "部分完成",
+    "failed": "失败",
+    "error": "出错",
+    "aborted": "已中止",
+    "incomplete": "未完成",
+}
+
+# Readable labels for evidence keys the rule kinds are likely to use; unknown keys are shown
+# as-is, so a new rule kind never breaks the report.
+EVIDENCE_LABELS = {
+    "url": "链接",
+    "final_url": "最终地址",
+    "target": "目标地址",
+    "target_url": "目标地址",
+    "source": "所在页面",
+    "source_url": "所在页面",
+    "sources": "所在页面",
+    "source_count": "所在页面数",
+    "referer": "所在页面",
+    "page": "页面",
+    "page_url": "页面",
+    "pages": "页面",
+    "status": "HTTP 状态",
+    "http_status": "HTTP 状态",
+    "status_code": "HTTP 状态",
+    "error": "错误",
+    "blocked": "疑似被拦截",
+    "kind": "类型",
+    "text": "链接文字",
+    "link_text": "链接文字",
+    "title": "标题",
+    "column": "栏目",
+    "columns": "栏目",
+    "column_name": "栏目",
+    "column_class": "栏目类别",
+    "date": "日期",
+    "pub_date": "发布日期",
+    "newest": "最新日期",
+    "newest_url": "最新条目链接",
+    "newest_date": "最新日期",
+    "last_date": "最新日期",
+    "latest_date": "最新日期",
+    "future_dated": "日期晚于基准日的条目数",
+    "fetched_at": "抓取时间",
+    "as_of": "检查基准日",
+    "age_days": "距今天数",
+    "max_age_days": "时限（天）",
+    "limit": "时限（天）",
+    "threshold": "阈值",
+    "count": "数量",
+    "entries": "条目数",
+    "undated": "无日期条目",
+    "missing": "缺失项",
+    "found": "已找到",
+    "expected": "应有",
+    "profile": "目录模板",
+    "items": "事项",
+    "item_basis": "事项依据",
+    "synonyms": "同义词",
+    "candidates": "候选数",
+    "min_matches": "最少匹配数",
+    "keywords": "关键词",
+    "snippet": "摘录",
+    "text_snippet": "摘录",
+    "excerpt": "摘录",
+    "placeholder": "占位文字",
+    "year": "年度",
+    "reason": "原因",
+    "crawl_exit": "抓取进程退出码",
+}
+_SNIPPET_KEYS = {"snippet", "text_snippet", "excerpt", "html", "body", "content", "placeholder"}
+_STATUS_KEYS = {"status", "http_status", "status_code"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SLUG = re.compile(SLUG)
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+SNIPPET_MAX = 500  # characters of a crawled snippet shown in the HTML; the JSON keeps all
+LIST_MAX = 20  # items of an evidence list shown in the HTML; the rest are counted
+DEPTH_MAX = 4  # nesting of evidence shown as structure; deeper levels become JSON text
+COMMON_MAX = 10  # rows of the "most common problems" list
+
+
+def status_label(status: str) -> str:
+    """Return the Chinese label of a finding/outcome status."""
+    return STATUS_LABELS.get(status, status)
+
+
+def severity_label(severity: str | None) -> str:
+    """Return the Chinese label of a severity."""
+    return SEVERITY_LABELS.get(severity or "", severity or "—")
+
+
+def kind_label(kind: str | None) -> str:
+    """Return the Chinese label of a site kind."""
+    return KIND_LABELS.get(kind or "", kind or "—")
+
+
+def sector_label(sector: str | None) -> str:
+    """Return the Chinese label of a public-enterprise sector ("—" when none)."""
+    return SECTOR_LABELS.get(sector or "", sector or "—")
+
+
+def run_status_label(status: str | None) -> str:
+    """Return the Chinese label of a run status, or the raw value when unknown."""
+    return RUN_STATUS_LABELS.get(status or "", status or "—")
+
+
+def date_cn(value: Any) -> str:
+    """Format a date or ISO string as 2024年5月6日; datetimes (naive = UTC) in Beijing time."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _ISO_DATE.match(text):
+                value = dt.date.fromisoformat(text)
+            elif _ISO_DATETIME.match(text):
+                value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            else:
+                return value
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        # The store and the crawler record naive UTC; supervisors read Beijing time (UTC+8).
+        value = value.replace(tzinfo=value.tzinfo or dt.UTC).astimezone(BEIJING)
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def safe_href(value: Any) -> str | None:
+    """Return `value` usable as an href only if it is an absolute http(s) URL, else None."""
+    if not isinstance(value, str) or _CONTROL.search(value):
+        return None
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    # Only http/https: a crawled javascript:, data: or vbscript: URL must never become a link.
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if not text[:8].lower().startswith(("http://", "https://")):
+        return None
+    return text.replace(" ", "%20")
+
+
+def check_site_id(site_id: str) -> str:
+    """Return the site id if it is a slug (safe as a file name), else raise ValueError."""
+    if not isinstance(site_id, str) or not _SLUG.fullmatch(site_id):
+        raise ValueError(f"站点编号不合法（只允许小写字母、数字和连字符）：{site_id!r}")
+    return site_id
+
+
+def count_by_status(statuses: Iterable[str]) -> dict[str, int]:
+    """Count statuses, with every known status present (zero when absent)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A URL to show: `href` is set only when it is safe to link (http/https)."""
+
+    text: str
+    href: str | None
+
+
+def link_view(url: str) -> LinkView:
+    """Return the display form of a URL."""
+    return LinkView(text=url, href=safe_href(url))
+
+
+@dataclass(frozen=True)
+class EvidenceValue:
+    """One evidence value, typed for display: text, url, date, http, snippet, number, bool,
+    none, list or map."""
+
+    kind: str
+    text: str = ""
+    href: str | None = None
+    items: tuple[EvidenceValue, ...] = ()
+    fields: tuple[EvidenceField, ...] = ()
+    more: int = 0  # items left out of a long list or characters cut from a long snippet
+
+
+@dataclass(frozen=True)
+class EvidenceField:
+    """A labelled evidence value."""
+
+    key: str
+    label: str
+    value: EvidenceValue
+
+
+def _scalar_view(key: str, value: Any) -> EvidenceValue:
+    if value is None:
+        return EvidenceValue("none", "—")
+    if isinstance(value, bool):
+        return EvidenceValue("bool", "是" if value else "否")
+    if isinstance(value, int) and key in _STATUS_KEYS and 100 <= value <= 599:
+        return EvidenceValue("http", f"HTTP {value}")
+    if isinstance(value, int | float):
+        return EvidenceValue("number", str(value))
+    if isinstance(value, dt.date):  # datetime is a date subclass
+        return EvidenceValue("date", value.isoformat())
+    text = str(value)
+    href = safe_href(text)
+    if href is not None:
+        return EvidenceValue("url", text, href=href)
+    if _ISO_DATE.match(text) or _ISO_DATETIME.match(text):
+        return EvidenceValue("date", text)
+    if key in _SNIPPET_KEYS or len(text) > 120 or "\n" in text:
+        cut = max(len(text) - SNIPPET_MAX, 0)
+        return EvidenceValue("snippet", text[:SNIPPET_MAX], more=cut)
+    return EvidenceValue("text", text)
+
+
+def evidence_value(key: str, value: Any, depth: int = 0) -> EvidenceValue:
+    """Return the display form of one evidence value (recursive for lists and maps)."""
+    if isinstance(value, Mapping) or isinstance(value, list | tuple | set | frozenset):
+        if depth >= DEPTH_MAX:
+            return EvidenceValue("snippet", json_text(value)[:SNIPPET_MAX])
+        if isinstance(value, Mapping):
+            return EvidenceValue("map", fields=evidence_fields(value, depth + 1))
+        seq = list(value)
+        items = tuple(evidence_value(key, v, depth + 1) for v in seq[:LIST_MAX])
+        return EvidenceValue("list", items=items, more=max(len(seq) - LIST_MAX, 0))
+    return _scalar_view(key, value)
+
+
+def evidence_fields(
+    evidence: Mapping[str, Any] | None, depth: int = 0
+) -> tuple[EvidenceField, ...]:
+    """Return the labelled display form of an evidence dict, in its own key order."""
+    return tuple(
+        EvidenceField(str(k), EVIDENCE_LABELS.get(str(k), str(k)), evidence_value(str(k), v, depth))
+        for k, v in (evidence or {}).items()
+    )
+
+
+def json_default(value: Any) -> Any:
+    """Serialise the non-JSON values findings may carry (dates, sets, paths)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if hasattr(value, "__fspath__"):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} in a finding")
+
+
+def json_text(value: Any) -> str:
+    """Return compact JSON text with Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, default=json_default)
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """One finding as shown in a rule group."""
+
+    status: str
+    severity: str
+    subject: str
+    message: str
+    url: LinkView | None
+    evidence: tuple[EvidenceField, ...]
+    mute_reason: str | None
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """A rule's findings on one site, under the rule's title and legal basis."""
+
+    rule: str
+    check: str
+    title: str
+    basis: str
+    severity: str
+    status: str  # worst status among the findings
+    counts: dict[str, int]
+    findings: tuple[FindingView, ...]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's title, basis and severity as known from the run."""
+
+    rule: str
+    check: str
+    title: str
+    basis: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """One site's row in the index and its own page."""
+
+    id: str
+    name: str
+    kind: str | None
+    sector: str | None
+    regulator: str | None
+    profile: str | None
+    start_urls: tuple[LinkView, ...]
+    in_config: bool  # False when findings name a site that the sites list does not
+    rules: dict[str, int]  # outcomes per status
+    findings: dict[str, int]  # findings per status
+    groups: tuple[RuleGroup, ...]  # fail / error / warn (and pass) findings, worst rule first
+    muted: tuple[RuleGroup, ...]
+    passed: tuple[RuleInfo, ...]
+    href: str
+
+
+@dataclass(frozen=True)
+class CommonProblem:
+    """A rule that fails or warns on many sites."""
+
+    rule: str
+    title: str
+    basis: str
+    severity: str
+    sites: tuple[SiteView, ...]
+    findings: int
+
+
+@dataclass(frozen=True)
+class RunView:
+    """The run's header: when, what scope, totals."""
+
+    id: Any
+    as_of: Any
+    started_at: Any
+    finished_at: Any
+    status: str | None
+    config_dir: str | None
+    stats: tuple[EvidenceField, ...]
+    site_count: int
+    rule_count: int
+    kinds: dict[str, int]
+    rules: dict[str, int]  # outcomes per status over all sites
+    findings: dict[str, int]  # findings per status over all sites
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the templates need."""
+
+    run: RunView
+    sites: tuple[SiteView, ...]  # worst first
+    common: tuple[CommonProblem, ...]
+
+
+def rule_infos(findings: Iterable[Finding], outcomes: Iterable[Outcome]) -> dict[str, RuleInfo]:
+    """Return title/basis/severity per rule id, taken from the run's findings (any site)."""
+    infos: dict[str, RuleInfo] = {}
+    for f in findings:
+        known = infos.get(f.rule)
+        if known is None or (not known.title and f.title):
+            infos[f.rule] = RuleInfo(f.rule, f.check, f.title or f.rule, f.basis, f.severity)
+    for o in outcomes:
+        # A rule that passed everywhere has no finding to borrow a title from: show its id.
+        infos.setdefault(o.rule, RuleInfo(o.rule, o.check, o.rule, "", ""))
+    return infos
+
+
+def finding_view(f: Finding) -> FindingView:
+    """Return the display form of a finding."""
+    return FindingView(
+        status=f.status,
+        severity=f.severity,
+        subject=f.subject,
+        message=f.message,
+        url=link_view(f.url) if f.url else None,
+        evidence=evidence_fields(f.evidence),
+        mute_reason=f.mute_reason,
+    )
+
+
+def group_findings(findings: Iterable[Finding]) -> tuple[RuleGroup, ...]:
+    """Group findings by rule: worst status first, then severity, then rule id."""
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_rule[f.rule].append(f)
+    groups = []
+    for rule, items in by_rule.items():
+        items.sort(key=lambda f: (STATUS_RANK.get(f.status, 99), f.subject))
+        first = next((f for f in items if f.title), items[0])
+        groups.append(
+            RuleGroup(
+                rule=rule,
+                check=first.check,
+                title=first.title or rule,
+                basis=first.basis,
+                severity=first.severity,
+                status=items[0].status,
+                counts=count_by_status(f.status for f in items),
+                findings=tuple(finding_view(f) for f in items),
+            )
+        )
+    groups.sort(
+        key=lambda g: (STATUS_RANK.get(g.status, 99), SEVERITY_RANK.get(g.severity, 9), g.rule)
+    )
+    return tuple(groups)
+
+
+def site_order_key(site: SiteView) -> tuple[Any, ...]:
+    """Sort key putting the worst site first: failed rules, failing findings, errors, name."""
+    return (
+        -site.rules["fail"],
+        -site.findings["fail"],
+        -site.rules["error"],
+        -site.rules["warn"],
+        site.name,
+        site.id,
+    )
+
+
+def common_problems(
+    sites: Iterable[SiteView], outcomes: Iterable[Outcome], limit: int = COMMON_MAX
+) -> tuple[CommonProblem, ...]:
+    """Return the rules that fail or warn on the most sites (then most findings)."""
+    by_id = {s.id: s for s in sites}
+    hit: dict[str, list[SiteView]] = defaultdict(list)
+    for o in outcomes:
+        if o.status in ("fail", "warn") and o.site in by_id:
+            hit[o.rule].append(by_id[o.site])
+    n_findings: Counter[str] = Counter()
+    info: dict[str, RuleGroup] = {}
+    for s in by_id.values():
+        for g in s.groups:
+            n_findings[g.rule] += g.counts["fail"] + g.counts["warn"]
+            info.setdefault(g.rule, g)
+    rows = []
+    for rule, affected in hit.items():
+        g = info.get(rule)
+        affected = sorted(affected, key=site_order_key)
+        rows.append(
+            CommonProblem(
+                rule=rule,
+                title=g.title if g else rule,
+                basis=g.basis if g else "",
+                severity=g.severity if g else "",
+                sites=tuple(affected),
+                findings=n_findings[rule],
+            )
+        )
+    rows.sort(key=lambda p: (-len(p.sites), -p.findings, SEVERITY_RANK.get(p.severity, 9), p.rule))
+    return tuple(rows[:limit])
+
+
+def _site_view(
+    meta: Mapping[str, Any],
+    in_config: bool,
+    findings: list[Finding],
+    outcomes: list[Outcome],
+    infos: Mapping[str, RuleInfo],
+) -> SiteView:
+    site_id = check_site_id(meta["id"])
+    shown = [f for f in findings if f.status != "muted"]
+    muted = [f for f in findings if f.status == "muted"]
+    passed = sorted(
+        (infos[o.rule] for o in outcomes if o.status == "pass"),
+        key=lambda i: (SEVERITY_RANK.get(i.severity, 9), i.rule),
+    )
+    return SiteView(
+        id=site_id,
+        name=meta.get("name") or site_id,
+        kind=meta.get("kind"),
+        sector=meta.get("sector"),
+        regulator=meta.get("regulator"),
+        profile=meta.get("profile"),
+        start_urls=tuple(link_view(u) for u in meta.get("start_urls") or ()),
+        in_config=in_config,
+        rules=count_by_status(o.status for o in outcomes),
+        findings=count_by_status(f.status for f in findings),
+        groups=group_findings(shown),
+        muted=group_findings(muted),
+        passed=tuple(passed),
+        href=f"sites/{site_id}.html",
+    )
+
+
+def build_context(
+    run: Mapping[str, Any],
+    sites: Iterable[Mapping[str, Any]],
+    findings: Iterable[Finding],
+    outcomes: Iterable[Outcome],
+) -> ReportContext:
+    """Return the report's view model; raises ValueError on a site id that is not a slug."""
+    findings = list(findings)
+    outcomes = list(outcomes)
+    metas: dict[str, tuple[Mapping[str, Any], bool]] = {}
+    for s in sites:
+        metas[check_site_id(s["id"])] = (s, True)
+    # Results for a site that is no longer in the sites list are still shown, never dropped.
+    for site_id in [f.site for f in findings] + [o.site for o in outcomes]:
+        if site_id not in metas:
+            metas[check_site_id(site_id)] = ({"id": site_id}, False)
+
+    f_by_site: dict[str, list[Finding]] = defaultdict(list)
+    o_by_site: dict[str, list[Outcome]] = defaultdict(list)
+    for f in findings:
+        f_by_site[f.site].append(f)
+    for o in outcomes:
+        o_by_site[o.site].append(o)
+    infos = rule_infos(findings, outcomes)
+
+    views = tuple(
+        sorted(
+            (
+                _site_view(meta, in_config, f_by_site[sid], o_by_site[sid], infos)
+                for sid, (meta, in_config) in metas.items()
+            ),
+            key=site_order_key,
+        )
+    )
+    kinds = Counter(kind_label(v.kind) for v in views)
+    run_view = RunView(
+        id=run.get("id"),
+        as_of=run.get("as_of"),
+        started_at=run.get("started_at"),
+        finished_at=run.get("finished_at"),
+        status=run.get("status"),
+        config_dir=run.get("config_dir"),
+        stats=evidence_fields(run.get("stats") or {}),
+        site_count=len(views),
+        rule_count=len({o.rule for o in outcomes} | {f.rule for f in findings}),
+        kinds=dict(kinds),
+        rules=count_by_status(o.status for o in outcomes),
+        findings=count_by_status(f.status for f in findings),
+    )
+    return ReportContext(run=run_view, sites=views, common=common_problems(views, outcomes))

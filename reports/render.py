@@ -1,0 +1,178 @@
+"""Write a run's report: index.html, one page per site, findings.json and findings.csv."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from checks.model import Finding, Outcome
+from reports import context as ctx
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# The one Environment of the project. Autoescaping is on for every template (crawled titles
+# and URLs are hostile input); StrictUndefined turns a missing variable into an error instead
+# of a silently empty cell in a report sent to supervisors.
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(("html", "htm"), default_for_string=True, default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+ENV.filters.update(
+    date_cn=ctx.date_cn,
+    status_label=ctx.status_label,
+    severity_label=ctx.severity_label,
+    kind_label=ctx.kind_label,
+    sector_label=ctx.sector_label,
+    run_status_label=ctx.run_status_label,
+)
+
+FINDING_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
+# Excel treats a cell starting with one of these as a formula; crawled titles are untrusted.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def finding_record(f: Finding) -> dict[str, Any]:
+    """Return a finding as the JSON object of findings.json (the dataclass fields, in order)."""
+    return {name: getattr(f, name) for name in FINDING_FIELDS}
+
+
+def _sorted_findings(findings: list[Finding]) -> list[Finding]:
+    # Stable order so two reports of the same run are byte-identical and diffable.
+    return sorted(
+        findings, key=lambda f: (f.site, f.rule, ctx.STATUS_RANK.get(f.status, 99), f.subject)
+    )
+
+
+def run_record(
+    run: Mapping[str, Any], site_count: int, findings: list[Finding], outcomes: list[Outcome]
+) -> dict[str, Any]:
+    """Return the "run" object of findings.json: identity, dates, status, scope and totals."""
+    return {
+        "id": run.get("id"),
+        "as_of": run.get("as_of"),
+        "started_at": run.get("started_at"),
+        "finished_at": run.get("finished_at"),
+        "status": run.get("status"),
+        "config_dir": run.get("config_dir"),
+        "sites": site_count,
+        "totals": {
+            "rules": ctx.count_by_status(o.status for o in outcomes),
+            "findings": ctx.count_by_status(f.status for f in findings),
+        },
+        "stats": run.get("stats") or {},
+    }
+
+
+def findings_json(
+    run: Mapping[str, Any], site_count: int, findings: list[Finding], outcomes: list[Outcome]
+) -> bytes:
+    """Return findings.json: {"run": {...}, "findings": [...]}."""
+    payload = {
+        "run": run_record(run, site_count, findings, outcomes),
+        "findings": [finding_record(f) for f in _sorted_findings(findings)],
+    }
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=ctx.json_default)
+    return (text + "\n").encode("utf-8")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return ctx.json_text(value)
+    text = str(value)
+    # OWASP CSV-injection advice: a leading apostrophe makes Excel show the text, not run it.
+    # Machine readers should use findings.json, which carries the values untouched.
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def findings_csv(findings: list[Finding]) -> bytes:
+    """Return findings.csv: UTF-8 with BOM (so Excel detects it), one row per finding."""
+    # The csv module rather than pandas: the rows are already flat records, and pandas would
+    # add nothing but type inference (None -> NaN, "007" columns) we would have to undo.
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(FINDING_FIELDS)
+    for f in _sorted_findings(findings):
+        record = finding_record(f)
+        writer.writerow([_csv_cell(record[name]) for name in FINDING_FIELDS])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render one template of reports/templates with the report Environment."""
+    return ENV.get_template(name).render(**context)
+
+
+def site_path(out_dir: Path, site_id: str) -> Path:
+    """Return out_dir/sites/<id>.html, refusing any id that could leave out_dir."""
+    ctx.check_site_id(site_id)
+    base = (out_dir / "sites").resolve()
+    path = (base / f"{site_id}.html").resolve()
+    if path.parent != base:
+        raise ValueError(f"站点页面路径越界：{site_id!r}")
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; reports are meant to be served
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(
+    out_dir: Path,
+    run: dict,
+    sites: list[dict],
+    findings: list[Finding],
+    outcomes: list[Outcome],
+) -> Path:
+    """Write the run's report into out_dir and return the path of index.html."""
+    out_dir = Path(out_dir)
+    findings = list(findings)
+    outcomes = list(outcomes)
+    view = ctx.build_context(run, sites, findings, outcomes)
+
+    # Render everything in memory first, so a template or data error writes nothing at all.
+    files: list[tuple[Path, bytes]] = []
+    for site in view.sites:
+        html = render_template("site.html", run=view.run, site=site, root="../")
+        files.append((site_path(out_dir, site.id), html.encode("utf-8")))
+    files.append(
+        (out_dir / "findings.json", findings_json(run, len(view.sites), findings, outcomes))
+    )
+    files.append((out_dir / "findings.csv", findings_csv(findings)))
+    index = out_dir / "index.html"
+    html = render_template(
+        "index.html", run=view.run, sites=view.sites, common=view.common, root=""
+    )
+    # index.html goes last: when it is replaced, everything it links to is already in place.
+    files.append((index, html.encode("utf-8")))
+    for path, data in files:
+        write_atomic(path, data)
+    return index

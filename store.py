@@ -1,0 +1,906 @@
+"""Persist runs, crawled pages and check results with SQLAlchemy Core (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from checks.model import Column, Entry, Finding, Link, Outcome, Page, SiteSnapshot
+from crawlers.items import PageItem
+
+if TYPE_CHECKING:
+    from conf import Site
+
+DEFAULT_URL = "sqlite:///var/gongkai.db"
+RUN_STATUSES = ("running", "complete", "incomplete", "failed")
+# SQLite waits this long for a lock instead of failing at once: the crawl subprocess writes
+# pages while the CLI (or a second crawl) reads or writes the same file.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_CHUNK = 500  # rows per IN (...) list: well below SQLite's bound-parameter limit
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message is meant for the operator (Chinese)."""
+
+
+@dataclass
+class RunInfo:
+    """One run: when it ran, for which audit date, how it ended and its crawl statistics."""
+
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    as_of: dt.date
+    status: str
+    config_dir: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SiteInfo:
+    """A site's configuration as it was when the run started (a row of run_sites)."""
+
+    site_id: str
+    name: str
+    kind: str
+    sector: str | None
+    regulator: str | None
+    start_urls: list[str]
+    profile: str | None
+    not_applicable: list[str]
+    allowed_domains: list[str] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema. Migration 1 builds its tables from `_v1_tables` and must never change once released;
+# a later schema change is a new function appended to MIGRATIONS (explicit DDL on the given
+# connection) plus the matching edit of the runtime tables below. test_schema_matches_tables
+# keeps the two in step.
+
+
+def _v1_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the version-1 tables on `md`."""
+    runs = sa.Table(
+        "runs",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("started_at", sa.DateTime, nullable=False),  # naive UTC
+        sa.Column("finished_at", sa.DateTime),
+        sa.Column("as_of", sa.Date, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("config_dir", sa.Text, nullable=False),
+        sa.Column("stats", sa.JSON, nullable=False),
+        sa.CheckConstraint(
+            "status IN ('running', 'complete', 'incomplete', 'failed')", name="ck_runs_status"
+        ),
+        # Never reuse a run id on SQLite, even if the newest run were ever deleted.
+        sqlite_autoincrement=True,
+    )
+    run_sites = sa.Table(
+        "run_sites",
+        md,
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("site_id", sa.String(63), primary_key=True),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("sector", sa.String(32)),
+        sa.Column("regulator", sa.Text),
+        sa.Column("start_urls", sa.JSON, nullable=False),
+        sa.Column("allowed_domains", sa.JSON),
+        sa.Column("profile", sa.Text),
+        sa.Column("not_applicable", sa.JSON, nullable=False),
+    )
+    # Pages are keyed by (run, site, url), not (run, url): a run crawls each site separately
+    # and two sites (a government portal and a department under it, or any two sites linking
+    # to www.gov.cn) may both fetch the same URL.
+    pages = sa.Table(
+        "pages",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site_id", sa.String(63), nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("final_url", sa.Text),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("status", sa.Integer),
+        sa.Column("error", sa.Text),
+        sa.Column("content_type", sa.Text),
+        sa.Column("size", sa.BigInteger),
+        sa.Column("method", sa.String(8), nullable=False),
+        sa.Column("depth", sa.Integer, nullable=False),
+        sa.Column("referer", sa.Text),
+        sa.Column("is_home", sa.Boolean, nullable=False),
+        sa.Column("fetched_at", sa.String(40)),
+        sa.Column("encoding", sa.String(40)),
+        sa.Column("page_type", sa.String(16)),
+        sa.Column("title", sa.Text),
+        sa.Column("pub_date", sa.Date),
+        sa.Column("date_source", sa.String(16)),
+        sa.Column("date_candidates", sa.JSON, nullable=False),
+        sa.Column("column_name", sa.Text),
+        sa.Column("column_source", sa.String(16)),
+        sa.Column("column_key", sa.Text),
+        sa.Column("metas", sa.JSON, nullable=False),
+        sa.Column("text_snippet", sa.Text),
+        sa.Column("placeholder", sa.Boolean, nullable=False),
+        sa.UniqueConstraint("run_id", "site_id", "url", name="uq_pages_run_site_url"),
+    )
+    # Links and entries hang off their page: replacing a page (a resumed crawl) deletes them
+    # through ON DELETE CASCADE, so they can never be duplicated. The indexes of pages, links
+    # and entries lead with (run_id, site_id), so they also serve the per-site lookups; a
+    # separate (run_id, site_id) index would lure PostgreSQL into scanning a whole site's
+    # links for every cascaded delete.
+    links = sa.Table(
+        "links",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("site_id", sa.String(63), nullable=False),
+        sa.Column("source_url", sa.Text, nullable=False),
+        sa.Column("target_url", sa.Text, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id", "site_id", "source_url"],
+            ["pages.run_id", "pages.site_id", "pages.url"],
+            ondelete="CASCADE",
+            name="fk_links_page",
+        ),
+        # Not unique on target_url: add_pages keeps one row per (page, target), and a btree
+        # entry of two long URLs can exceed PostgreSQL's 2704-byte index row limit.
+        sa.Index("ix_links_source", "run_id", "site_id", "source_url"),
+    )
+    entries = sa.Table(
+        "entries",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("site_id", sa.String(63), nullable=False),
+        sa.Column("column_key", sa.Text, nullable=False),
+        sa.Column("page_url", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("date", sa.Date),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id", "site_id", "page_url"],
+            ["pages.run_id", "pages.site_id", "pages.url"],
+            ondelete="CASCADE",
+            name="fk_entries_page",
+        ),
+        sa.UniqueConstraint("run_id", "site_id", "page_url", "position", name="uq_entries_pos"),
+    )
+    findings = sa.Table(
+        "findings",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site", sa.String(63), nullable=False),
+        sa.Column("rule", sa.String(63), nullable=False),
+        sa.Column("check_kind", sa.String(63), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("url", sa.Text),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("evidence", sa.JSON, nullable=False),
+        sa.Column("basis", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("mute_reason", sa.Text),
+        sa.Index("ix_findings_run_site", "run_id", "site"),
+    )
+    outcomes = sa.Table(
+        "outcomes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site", sa.String(63), nullable=False),
+        sa.Column("rule", sa.String(63), nullable=False),
+        sa.Column("check_kind", sa.String(63), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("findings", sa.Integer, nullable=False),
+        sa.UniqueConstraint("run_id", "site", "rule", name="uq_outcomes_run_site_rule"),
+    )
+    return {t.name: t for t in (runs, run_sites, pages, links, entries, findings, outcomes)}
+
+
+def _migration_1(conn: Connection) -> None:
+    """Create the version-1 tables."""
+    md = sa.MetaData()
+    _v1_tables(md)
+    md.create_all(conn)
+
+
+# Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1]
+
+_BOOKKEEPING = sa.MetaData()
+schema_version = sa.Table(
+    "schema_version",
+    _BOOKKEEPING,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+# The runtime tables: the schema at the latest version.
+METADATA = sa.MetaData()
+_T = _v1_tables(METADATA)
+runs_t = _T["runs"]
+run_sites_t = _T["run_sites"]
+pages_t = _T["pages"]
+links_t = _T["links"]
+entries_t = _T["entries"]
+findings_t = _T["findings"]
+outcomes_t = _T["outcomes"]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _utcnow() -> dt.datetime:
+    """Return the current UTC time as a naive datetime (the stored form on both backends)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """Return a stored naive UTC datetime as an aware one."""
+    return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def _to_date(value: str | None) -> dt.date | None:
+    """Parse an ISO date (a time part, if any, is ignored) into a date."""
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise StoreError(f"日期格式无效：“{value}”（应为 YYYY-MM-DD）") from None
+
+
+def _json_default(value: Any) -> Any:
+    """Serialise the non-JSON values checks commonly put into evidence, as findings.json would."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: Any) -> str:
+    """Encode JSON keeping Chinese readable in the database."""
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _natural_key(url: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key that orders index_2.html before index_10.html and page=2 before page=10."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", url)
+        if part
+    )
+
+
+def _mask(url: str) -> str:
+    """Hide a password in a database URL before showing it."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    """Yield consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Configure each SQLite connection: WAL, busy timeout, foreign keys, real transactions."""
+    # Let SQLAlchemy's begin event emit BEGIN itself: pysqlite's implicit transactions skip
+    # DDL, which would make a failed migration leave half its tables behind.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    # WAL lets the CLI read while the crawl subprocess writes.
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Start a real transaction on SQLite (see _sqlite_pragmas)."""
+    conn.exec_driver_sql("BEGIN")
+
+
+class Store:
+    """The gongkai database: runs, pages, links, entries, findings and outcomes."""
+
+    def __init__(self, url: str | None = None, *, schema: str | None = None) -> None:
+        """Open (and migrate) the store at `url`, else $GONGKAI_DB, else var/gongkai.db.
+
+        `schema` puts the tables in that PostgreSQL schema (created if missing).
+        """
+        raw = url or os.environ.get("GONGKAI_DB") or DEFAULT_URL
+        self.schema = schema
+        try:
+            parsed = sa.make_url(raw)
+        except sa.exc.ArgumentError:
+            raise StoreError(
+                f"无法解析数据库地址“{_mask(raw)}”：应为 SQLAlchemy URL，"
+                "如 sqlite:///var/gongkai.db 或 postgresql+psycopg://用户@主机/库名"
+            ) from None
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
+            # Absolute, so the crawl subprocess opens the same file whatever its working dir.
+            parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+        # `url` reopens this database (it is handed to the crawl subprocess); `display_url`
+        # hides the password for messages and logs.
+        self.url = parsed.render_as_string(hide_password=False)
+        self.display_url = parsed.render_as_string(hide_password=True)
+        self.engine = self._create_engine(parsed)
+        try:
+            self.migrate()
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            self.engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"无法打开数据库 {self.display_url}：{reason}") from exc
+
+    def _create_engine(self, url: sa.URL) -> Engine:
+        """Create the engine for `url`, with per-backend connection settings."""
+        backend = url.get_backend_name()
+        connect_args: dict[str, Any] = {}
+        if self.schema is not None:
+            if backend != "postgresql":
+                raise StoreError(
+                    f"只有 PostgreSQL 支持指定 schema（当前数据库：{self.display_url}）"
+                )
+            if not _SCHEMA_NAME.match(self.schema):
+                raise StoreError(
+                    f"schema 名称无效：“{self.schema}”（只允许小写字母、数字和下划线）"
+                )
+            connect_args["options"] = f"-csearch_path={self.schema}"
+        if backend == "sqlite" and url.database and Path(url.database).is_absolute():
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"无法创建数据库目录 {Path(url.database).parent}：{exc}") from exc
+        try:
+            engine = sa.create_engine(
+                url, connect_args=connect_args, json_serializer=_dumps, pool_pre_ping=True
+            )
+        except (sa.exc.SQLAlchemyError, ImportError) as exc:
+            raise StoreError(
+                f"无法打开数据库 {self.display_url}：不支持的数据库类型或缺少驱动（{exc}）"
+            ) from exc
+        if backend == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def close(self) -> None:
+        """Release all database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """Return the schema version of the database (0 for an empty one)."""
+        with self.engine.connect() as conn:
+            return self._version(conn)
+
+    @staticmethod
+    def _version(conn: Connection) -> int:
+        """Return the highest applied migration number."""
+        return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+
+    def migrate(self) -> int:
+        """Apply pending migrations in order, each in its own transaction; return the version."""
+        with self.engine.begin() as conn:
+            if self.schema is not None:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            schema_version.create(conn, checkfirst=True)
+        with self.engine.connect() as conn:
+            current = self._version(conn)
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"数据库 {self.display_url} 的结构版本为 {current}，高于本程序支持的 {len(MIGRATIONS)}，"
+                "请升级 gongkai"
+            )
+        for number, migration in enumerate(MIGRATIONS, start=1):
+            if number <= current:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        # Two processes opening a fresh database must not both migrate it.
+                        conn.execute(sa.text("LOCK TABLE schema_version IN EXCLUSIVE MODE"))
+                    if self._version(conn) >= number:
+                        continue
+                    migration(conn)
+                    conn.execute(
+                        schema_version.insert().values(version=number, applied_at=_utcnow())
+                    )
+            except sa.exc.SQLAlchemyError as exc:
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                raise StoreError(
+                    f"数据库 {self.display_url} 升级到版本 {number} 失败：{reason}"
+                ) from exc
+        return len(MIGRATIONS)
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def start_run(self, as_of: dt.date, config_dir: str, sites: list[Site]) -> int:
+        """Record a new running run with a snapshot of its sites' configuration; return its id."""
+        with self.engine.begin() as conn:
+            run_id = conn.execute(
+                runs_t.insert().values(
+                    started_at=_utcnow(),
+                    as_of=as_of,
+                    status="running",
+                    config_dir=str(config_dir),
+                    stats={},
+                )
+            ).inserted_primary_key[0]
+            if sites:
+                conn.execute(
+                    run_sites_t.insert(),
+                    [
+                        {
+                            "run_id": run_id,
+                            "site_id": s.id,
+                            "position": i,
+                            "name": s.name,
+                            "kind": s.kind,
+                            "sector": s.sector,
+                            "regulator": s.regulator,
+                            "start_urls": list(s.start_urls),
+                            "allowed_domains": s.allowed_domains,
+                            "profile": s.profile,
+                            "not_applicable": list(s.not_applicable),
+                        }
+                        for i, s in enumerate(sites)
+                    ],
+                )
+        return int(run_id)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        """Mark a run finished with its final status and crawl statistics."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                runs_t.update()
+                .where(runs_t.c.id == run_id)
+                .values(status=status, stats=stats, finished_at=_utcnow())
+            )
+            if done.rowcount == 0:
+                raise StoreError(f"找不到运行 #{run_id}")
+
+    @staticmethod
+    def _run_info(row: sa.Row[Any]) -> RunInfo:
+        """Build a RunInfo from a runs row."""
+        started = _aware(row.started_at)
+        assert started is not None
+        return RunInfo(
+            id=row.id,
+            started_at=started,
+            finished_at=_aware(row.finished_at),
+            as_of=row.as_of,
+            status=row.status,
+            config_dir=row.config_dir,
+            stats=row.stats or {},
+        )
+
+    def get_run(self, run_id: int) -> RunInfo:
+        """Return one run; raise StoreError when it does not exist."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(runs_t).where(runs_t.c.id == run_id)).first()
+        if row is None:
+            raise StoreError(f"找不到运行 #{run_id}")
+        return self._run_info(row)
+
+    def latest_run_id(self, status: str | None = None) -> int | None:
+        """Return the newest run id (optionally only runs with this status), or None."""
+        query = sa.select(sa.func.max(runs_t.c.id))
+        if status is not None:
+            query = query.where(runs_t.c.status == status)
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return int(value) if value is not None else None
+
+    def runs(self) -> list[RunInfo]:
+        """Return every run, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(runs_t).order_by(runs_t.c.id)).all()
+        return [self._run_info(r) for r in rows]
+
+    def run_sites(self, run_id: int) -> list[SiteInfo]:
+        """Return the sites of a run, in configuration order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(run_sites_t)
+                .where(run_sites_t.c.run_id == run_id)
+                .order_by(run_sites_t.c.position)
+            ).all()
+        return [
+            SiteInfo(
+                site_id=r.site_id,
+                name=r.name,
+                kind=r.kind,
+                sector=r.sector,
+                regulator=r.regulator,
+                start_urls=list(r.start_urls),
+                profile=r.profile,
+                not_applicable=list(r.not_applicable),
+                allowed_domains=r.allowed_domains,
+            )
+            for r in rows
+        ]
+
+    # -- crawl data --------------------------------------------------------------------------
+
+    def add_page(self, item: PageItem) -> None:
+        """Store one fetched URL with its links and entries, replacing any earlier copy."""
+        self.add_pages([item])
+
+    def add_pages(self, items: Iterable[PageItem]) -> None:
+        """Store fetched URLs in one transaction; a URL already stored for the run is replaced."""
+        latest: dict[tuple[int, str, str], PageItem] = {}
+        for item in items:  # the last copy of a URL in the batch wins, as with add_page
+            latest.pop((item.run_id, item.site_id, item.url), None)
+            latest[(item.run_id, item.site_id, item.url)] = item
+        if not latest:
+            return
+        page_rows: list[dict[str, Any]] = []
+        link_rows: list[dict[str, Any]] = []
+        entry_rows: list[dict[str, Any]] = []
+        by_site: dict[tuple[int, str], list[str]] = {}
+        for item in latest.values():
+            by_site.setdefault((item.run_id, item.site_id), []).append(item.url)
+            page_rows.append(self._page_row(item))
+            seen_targets: set[str] = set()
+            for link in item.links:
+                # One row per target: a page often links the same URL twice (title and 更多).
+                if link.url in seen_targets:
+                    continue
+                seen_targets.add(link.url)
+                link_rows.append(
+                    {
+                        "run_id": item.run_id,
+                        "site_id": item.site_id,
+                        "source_url": item.url,
+                        "target_url": link.url,
+                        "text": link.text or "",
+                        "kind": link.kind,
+                    }
+                )
+            seen_positions: set[int] = set()
+            for entry in item.entries:
+                if entry.position in seen_positions:
+                    continue
+                seen_positions.add(entry.position)
+                entry_rows.append(
+                    {
+                        "run_id": item.run_id,
+                        "site_id": item.site_id,
+                        "column_key": item.column_key or item.url,
+                        "page_url": item.url,
+                        "title": entry.title,
+                        "url": entry.url,
+                        "date": _to_date(entry.date),
+                        "position": entry.position,
+                    }
+                )
+        with self.engine.begin() as conn:
+            for (run_id, site_id), urls in by_site.items():
+                for chunk in _chunks(urls):
+                    # Links and entries go with their page (ON DELETE CASCADE).
+                    conn.execute(
+                        pages_t.delete().where(
+                            pages_t.c.run_id == run_id,
+                            pages_t.c.site_id == site_id,
+                            pages_t.c.url.in_(chunk),
+                        )
+                    )
+            conn.execute(pages_t.insert(), page_rows)
+            if link_rows:
+                conn.execute(links_t.insert(), link_rows)
+            if entry_rows:
+                conn.execute(entries_t.insert(), entry_rows)
+
+    @staticmethod
+    def _page_row(item: PageItem) -> dict[str, Any]:
+        """Map a PageItem to a pages row."""
+        return {
+            "run_id": item.run_id,
+            "site_id": item.site_id,
+            "url": item.url,
+            "final_url": item.final_url,
+            "kind": item.kind,
+            "status": item.status,
+            "error": item.error,
+            "content_type": item.content_type,
+            "size": item.size,
+            "method": item.method,
+            "depth": item.depth,
+            "referer": item.referer,
+            "is_home": bool(item.is_home),
+            "fetched_at": item.fetched_at,
+            "encoding": item.encoding,
+            "page_type": item.page_type,
+            "title": item.title,
+            "pub_date": _to_date(item.pub_date),
+            "date_source": item.date_source,
+            "date_candidates": [[c.source, c.value] for c in item.date_candidates],
+            "column_name": item.column,
+            "column_source": item.column_source,
+            "column_key": item.column_key,
+            "metas": dict(item.metas),
+            "text_snippet": item.text_snippet,
+            # PageItem does not carry `placeholder` yet (extract.PageAnalysis and checks.Page do);
+            # read it when present so the spider can start filling it without a store change.
+            "placeholder": item.placeholder,
+        }
+
+    def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
+        """Return the URLs already stored for a run (optionally one site), to resume a crawl."""
+        query = sa.select(pages_t.c.url).where(pages_t.c.run_id == run_id)
+        if site_id is not None:
+            query = query.where(pages_t.c.site_id == site_id)
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
+        """Return per site: URLs fetched (`pages`), answered OK, failed, and HTML pages (`html`)."""
+        failed = sa.or_(
+            pages_t.c.error.is_not(None), pages_t.c.status.is_(None), pages_t.c.status >= 400
+        )
+        query = (
+            sa.select(
+                pages_t.c.site_id,
+                sa.func.count().label("fetched"),
+                sa.func.sum(sa.case((failed, 1), else_=0)).label("errors"),
+                sa.func.sum(sa.case((pages_t.c.kind == "page", 1), else_=0)).label("html"),
+            )
+            .where(pages_t.c.run_id == run_id)
+            .group_by(pages_t.c.site_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.site_id: {
+                "pages": int(r.fetched),
+                "ok": int(r.fetched) - int(r.errors),
+                "errors": int(r.errors),
+                "html": int(r.html),
+            }
+            for r in rows
+        }
+
+    def load_snapshot(self, run_id: int, site_id: str) -> SiteSnapshot:
+        """Build the check input for one site of a run from the stored crawl."""
+        with self.engine.connect() as conn:
+            site = conn.execute(
+                sa.select(run_sites_t.c.start_urls).where(
+                    run_sites_t.c.run_id == run_id, run_sites_t.c.site_id == site_id
+                )
+            ).first()
+            if site is None:
+                raise StoreError(f"运行 #{run_id} 中没有站点“{site_id}”")
+            page_rows = conn.execute(
+                sa.select(pages_t)
+                .where(pages_t.c.run_id == run_id, pages_t.c.site_id == site_id)
+                .order_by(pages_t.c.id)
+            ).all()
+            link_rows = conn.execute(
+                sa.select(links_t)
+                .where(links_t.c.run_id == run_id, links_t.c.site_id == site_id)
+                .order_by(links_t.c.id)
+            ).all()
+            entry_rows = conn.execute(
+                sa.select(entries_t)
+                .where(entries_t.c.run_id == run_id, entries_t.c.site_id == site_id)
+                .order_by(entries_t.c.id)
+            ).all()
+
+        pages: dict[str, Page] = {}
+        for r in page_rows:
+            pages[r.url] = Page(
+                url=r.url,
+                kind=r.kind,
+                status=r.status,
+                error=r.error,
+                final_url=r.final_url,
+                content_type=r.content_type,
+                is_home=bool(r.is_home),
+                depth=r.depth,
+                referer=r.referer,
+                fetched_at=r.fetched_at,
+                page_type=r.page_type,
+                title=r.title,
+                pub_date=r.pub_date,
+                date_source=r.date_source,
+                date_candidates=[(str(s), str(v)) for s, v in r.date_candidates],
+                column=r.column_name,
+                column_source=r.column_source,
+                column_key=r.column_key,
+                metas=dict(r.metas),
+                text_snippet=r.text_snippet,
+                placeholder=bool(r.placeholder),
+            )
+        homes = {url for url, p in pages.items() if p.is_home}
+        links = [
+            Link(
+                source_url=r.source_url,
+                target_url=r.target_url,
+                text=r.text,
+                kind=r.kind,
+                on_home=r.source_url in homes,
+            )
+            for r in link_rows
+        ]
+        return SiteSnapshot(
+            run_id=run_id,
+            site_id=site_id,
+            start_urls=list(site.start_urls),
+            pages=pages,
+            links=links,
+            columns=self._columns(pages, entry_rows),
+        )
+
+    @staticmethod
+    def _columns(pages: dict[str, Page], entry_rows: list[sa.Row[Any]]) -> list[Column]:
+        """Group list pages into columns by column_key (else their own URL), in crawl order."""
+        groups: dict[str, list[Page]] = {}
+        for page in pages.values():  # crawl order, so columns come out as first reached
+            if page.page_type == "list":
+                groups.setdefault(page.column_key or page.url, []).append(page)
+        by_page: dict[str, list[sa.Row[Any]]] = {}
+        for r in entry_rows:
+            by_page.setdefault(r.page_url, []).append(r)
+        columns = []
+        for key, members in groups.items():
+            # Page order: the column's first page, then the others by their pagination number
+            # (index_2.html before index_10.html), which crawl order does not guarantee.
+            members.sort(key=lambda p: (p.url != key, _natural_key(p.url)))
+            named = next((p for p in members if p.column), None)
+            if named is not None:
+                name, source = named.column or "", named.column_source
+            else:
+                titled = next((p for p in members if p.title), None)
+                name, source = (titled.title or "", "title") if titled else (key, None)
+            entries = [
+                Entry(
+                    column_key=key,
+                    page_url=p.url,
+                    title=r.title,
+                    url=r.url,
+                    date=r.date,
+                    position=r.position,
+                )
+                for p in members
+                for r in sorted(by_page.get(p.url, []), key=lambda r: r.position)
+            ]
+            columns.append(
+                Column(
+                    key=key,
+                    name=name,
+                    name_source=source,
+                    pages=[p.url for p in members],
+                    entries=entries,
+                )
+            )
+        return columns
+
+    # -- check results -----------------------------------------------------------------------
+
+    def save_results(self, run_id: int, findings: list[Finding], outcomes: list[Outcome]) -> None:
+        """Replace a run's findings and outcomes."""
+        with self.engine.begin() as conn:
+            conn.execute(findings_t.delete().where(findings_t.c.run_id == run_id))
+            conn.execute(outcomes_t.delete().where(outcomes_t.c.run_id == run_id))
+            if findings:
+                conn.execute(
+                    findings_t.insert(),
+                    [
+                        {
+                            "run_id": run_id,
+                            "site": f.site,
+                            "rule": f.rule,
+                            "check_kind": f.check,
+                            "status": f.status,
+                            "severity": f.severity,
+                            "subject": f.subject,
+                            "url": f.url,
+                            "message": f.message,
+                            "evidence": f.evidence,
+                            "basis": f.basis,
+                            "title": f.title,
+                            "mute_reason": f.mute_reason,
+                        }
+                        for f in findings
+                    ],
+                )
+            if outcomes:
+                conn.execute(
+                    outcomes_t.insert(),
+                    [
+                        {
+                            "run_id": run_id,
+                            "site": o.site,
+                            "rule": o.rule,
+                            "check_kind": o.check,
+                            "status": o.status,
+                            "findings": o.findings,
+                        }
+                        for o in outcomes
+                    ],
+                )
+
+    def findings(self, run_id: int) -> list[Finding]:
+        """Return a run's findings in the order they were saved."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(findings_t).where(findings_t.c.run_id == run_id).order_by(findings_t.c.id)
+            ).all()
+        return [
+            Finding(
+                site=r.site,
+                rule=r.rule,
+                check=r.check_kind,
+                status=r.status,
+                severity=r.severity,
+                subject=r.subject,
+                url=r.url,
+                message=r.message,
+                evidence=r.evidence,
+                basis=r.basis,
+                title=r.title,
+                mute_reason=r.mute_reason,
+            )
+            for r in rows
+        ]
+
+    def outcomes(self, run_id: int) -> list[Outcome]:
+        """Return a run's outcomes in the order they were saved."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(outcomes_t).where(outcomes_t.c.run_id == run_id).order_by(outcomes_t.c.id)
+            ).all()
+        return [
+            Outcome(
+                site=r.site, rule=r.rule, check=r.check_kind, status=r.status, findings=r.findings
+            )
+            for r in rows
+        ]

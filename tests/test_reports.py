@@ -1,0 +1,629 @@
+"""Tests for the report writer: view model, HTML pages, findings.json and findings.csv."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+from pathlib import Path
+
+import jinja2
+import lxml.html
+import pytest
+
+from checks.model import Finding, Outcome
+from reports import context as ctx
+from reports import render
+from reports.render import write_report
+
+AS_OF = dt.date(2024, 2, 15)
+HOSTILE_TITLE = "<script>alert(1)</script>"
+HOSTILE_URL = "javascript:alert(1)"
+
+RULES = {
+    "homepage-stale": ("homepage_stale", "首页长期未更新", "high", "国办秘函〔2019〕19号 单项否决"),
+    "link-broken-home": ("link_broken", "首页不可用链接", "high", "国办秘函〔2019〕19号 扣分指标"),
+    "column-stale": ("column_stale", "栏目未按时更新", "medium", "国办发〔2015〕15号"),
+    "column-empty": ("column_empty", "空白栏目", "medium", "国办秘函〔2019〕19号 空白栏目"),
+    "catalogue-missing": ("catalogue_missing", "法定主动公开内容缺失", "high", "条例第二十条"),
+}
+
+RUN = {
+    "id": 7,
+    "as_of": AS_OF,
+    "started_at": "2024-02-15T01:00:00",  # naive UTC, as the store keeps it
+    "finished_at": "2024-02-15 01:40:00.250000",
+    "status": "ok",
+    "config_dir": "config",
+    "stats": {"pages": 321, "errors": 2},
+}
+
+SITES = [
+    {
+        "id": "city-gov",
+        "name": "某市人民政府",
+        "kind": "government",
+        "sector": None,
+        "regulator": None,
+        "start_urls": ["https://www.city.gov.cn/"],
+        "profile": "gov-portal",
+    },
+    {
+        "id": "water-co",
+        "name": "某市供水有限公司",
+        "kind": "enterprise",
+        "sector": "water",
+        "regulator": "某市水务局",
+        "start_urls": ["https://www.water.example.cn/"],
+        "profile": None,
+    },
+    {
+        # Sorts before water-co by name (三 < 某), so only the error count can put it after.
+        "id": "edu-bureau",
+        "name": "三河市教育局",
+        "kind": "department",
+        "sector": None,
+        "regulator": "三河市人民政府办公室",
+        "start_urls": ["https://jyj.sanhe.gov.cn/"],
+        "profile": None,
+    },
+]
+
+
+def finding(site: str, rule: str, status: str, subject: str, **kw: object) -> Finding:
+    """Build a finding of one of the RULES."""
+    check, title, severity, basis = RULES[rule]
+    return Finding(
+        site=site,
+        rule=rule,
+        check=check,
+        status=status,  # type: ignore[arg-type]
+        severity=severity,
+        subject=subject,
+        url=kw.get("url"),  # type: ignore[arg-type]
+        message=str(kw.get("message", f"{title}：{subject}")),
+        evidence=kw.get("evidence", {}),  # type: ignore[arg-type]
+        basis=basis,
+        title=title,
+        mute_reason=kw.get("mute_reason"),  # type: ignore[arg-type]
+    )
+
+
+def build_findings() -> list[Finding]:
+    """Findings of a three-site run, including hostile crawled text."""
+    home = "https://www.city.gov.cn/"
+    return [
+        finding(
+            "city-gov",
+            "homepage-stale",
+            "fail",
+            home,
+            url=home,
+            message="首页最新信息发布于44天前，超过14天",
+            evidence={"newest_date": "2024-01-02", "age_days": 44, "max_age_days": 14},
+        ),
+        finding(
+            "city-gov",
+            "link-broken-home",
+            "fail",
+            "https://www.city.gov.cn/a.html",
+            url="https://www.city.gov.cn/a.html",
+            evidence={"status": 404, "source": home, "text": "机构设置"},
+        ),
+        finding(
+            "city-gov",
+            "link-broken-home",
+            "fail",
+            "https://www.city.gov.cn/b.pdf",
+            url="https://www.city.gov.cn/b.pdf",
+            evidence={"status": 500, "source": home, "text": "2023年预算"},
+        ),
+        finding(
+            "city-gov",
+            "link-broken-home",
+            "fail",
+            "https://old.city.gov.cn/",
+            url="https://old.city.gov.cn/",
+            evidence={"status": None, "error": "DNS lookup failed", "source": home},
+        ),
+        finding(
+            "city-gov",
+            "column-stale",
+            "warn",
+            HOSTILE_TITLE,  # a column name taken from a crawled page
+            url=HOSTILE_URL,
+            evidence={
+                "newest": {"title": "<img src=x onerror=alert(1)>", "url": HOSTILE_URL},
+                "date": "2023-01-05",
+                "snippet": "第一行\n第二行" + "长" * 600,
+            },
+        ),
+        finding(
+            "city-gov",
+            "column-empty",
+            "muted",
+            "=1+1",  # a crawled column name that Excel would run as a formula
+            url="https://www.city.gov.cn/zwgk/jgsz/",
+            message="栏目“=1+1”为空白栏目",
+            evidence={"placeholder": "暂无信息"},
+            mute_reason="栏目已于2024年1月撤销，待网站改版时删除",
+        ),
+        finding(
+            "water-co",
+            "homepage-stale",
+            "fail",
+            "https://www.water.example.cn/",
+            url="https://www.water.example.cn/",
+            evidence={"newest_date": "2023-12-01", "age_days": 76, "max_age_days": 14},
+        ),
+        finding(
+            "water-co",
+            "catalogue-missing",
+            "error",
+            "https://www.water.example.cn/gk/",
+            url="https://www.water.example.cn/gk/",
+            message="信息公开目录页无法获取，未能检查",
+            evidence={"status": 503},
+        ),
+        finding(
+            "edu-bureau",
+            "homepage-stale",
+            "fail",
+            "https://jyj.sanhe.gov.cn/",
+            url="https://jyj.sanhe.gov.cn/",
+            evidence={"newest_date": "2024-01-20", "age_days": 26, "max_age_days": 14},
+        ),
+    ]
+
+
+def outcome(site: str, rule: str, status: str, n: int = 0) -> Outcome:
+    """Build an outcome of one of the RULES."""
+    return Outcome(site=site, rule=rule, check=RULES[rule][0], status=status, findings=n)  # type: ignore[arg-type]
+
+
+def build_outcomes() -> list[Outcome]:
+    """Outcomes matching build_findings, plus passed rules."""
+    return [
+        outcome("city-gov", "homepage-stale", "fail", 1),
+        outcome("city-gov", "link-broken-home", "fail", 3),
+        outcome("city-gov", "column-stale", "warn", 1),
+        outcome("city-gov", "column-empty", "muted", 1),
+        outcome("city-gov", "catalogue-missing", "pass"),
+        outcome("water-co", "homepage-stale", "fail", 1),
+        outcome("water-co", "catalogue-missing", "error", 1),
+        outcome("water-co", "link-broken-home", "pass"),
+        outcome("water-co", "column-stale", "pass"),
+        outcome("edu-bureau", "homepage-stale", "fail", 1),
+        outcome("edu-bureau", "link-broken-home", "pass"),
+        outcome("edu-bureau", "column-empty", "pass"),
+        outcome("edu-bureau", "catalogue-missing", "pass"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Write the three-site report once and return its directory."""
+    out = tmp_path_factory.mktemp("report")
+    index = write_report(out, RUN, SITES, build_findings(), build_outcomes())
+    assert index == out / "index.html"
+    return out
+
+
+def parse(path: Path) -> lxml.html.HtmlElement:
+    """Parse a written HTML page."""
+    return lxml.html.document_fromstring(path.read_bytes())
+
+
+def text(el: lxml.html.HtmlElement) -> str:
+    """Return an element's whitespace-normalised text."""
+    return " ".join(el.text_content().split())
+
+
+# --- index.html ---------------------------------------------------------------------------
+
+
+def test_index_lists_sites_worst_first_with_links(report: Path) -> None:
+    doc = parse(report / "index.html")
+    rows = doc.xpath("//table[contains(@class,'site-table')]/tbody/tr")
+    assert [r.get("data-site") for r in rows] == ["city-gov", "water-co", "edu-bureau"]
+    for row in rows:
+        (a,) = row.xpath(".//td[contains(@class,'site-name')]/a")
+        assert a.get("href") == f"sites/{row.get('data-site')}.html"
+        assert (report / a.get("href")).is_file()
+
+
+def test_index_counts_rules_and_findings_per_site(report: Path) -> None:
+    doc = parse(report / "index.html")
+
+    def cells(site: str, prefix: str) -> dict[str, int]:
+        (row,) = doc.xpath(f"//tr[@data-site='{site}']")
+        return {
+            s: int(row.xpath(f"./td[contains(@class,'{prefix}-{s}')]")[0].text)
+            for s in ("fail", "error", "warn", "muted")
+        }
+
+    assert cells("city-gov", "rules") == {"fail": 2, "error": 0, "warn": 1, "muted": 1}
+    assert cells("city-gov", "findings") == {"fail": 4, "error": 0, "warn": 1, "muted": 1}
+    assert cells("water-co", "rules") == {"fail": 1, "error": 1, "warn": 0, "muted": 0}
+    assert cells("edu-bureau", "findings") == {"fail": 1, "error": 0, "warn": 0, "muted": 0}
+    (edu,) = doc.xpath("//tr[@data-site='edu-bureau']")
+    assert edu.xpath("./td[contains(@class,'rules-pass')]")[0].text == "3"
+
+
+def test_index_shows_kind_sector_regulator_labels_and_run_header(report: Path) -> None:
+    doc = parse(report / "index.html")
+    (water,) = doc.xpath("//tr[@data-site='water-co']")
+    cols = [text(td) for td in water.xpath("./td")]
+    assert cols[1:5] == ["某市供水有限公司", "公共企事业单位", "供水", "某市水务局"]
+    (city,) = doc.xpath("//tr[@data-site='city-gov']")
+    assert [text(td) for td in city.xpath("./td")][2:5] == ["政府门户", "—", "—"]
+    (meta,) = doc.xpath("//section[contains(@class,'run-summary')]/dl")
+    pairs = dict(zip(map(text, meta.xpath("./dt")), map(text, meta.xpath("./dd")), strict=True))
+    assert pairs["检查基准日"] == "2024年2月15日"
+    assert pairs["开始时间（北京时间）"] == "2024年2月15日 09:00"
+    assert pairs["结束时间（北京时间）"] == "2024年2月15日 09:40"
+    assert pairs["运行状态"] == "已完成"
+    assert pairs["检查范围"] == (
+        "3 个站点（公共企事业单位 1 个，政府部门 1 个，政府门户 1 个），5 条规则"
+    )
+
+
+def test_index_most_common_problems(report: Path) -> None:
+    doc = parse(report / "index.html")
+    items = doc.xpath("//ol[contains(@class,'common-list')]/li")
+    titles = [li.xpath("./strong")[0].text for li in items]
+    assert titles == ["首页长期未更新", "首页不可用链接", "栏目未按时更新"]
+    first = items[0]
+    assert first.xpath(".//span[@class='n-sites']")[0].text == "3"
+    assert first.xpath(".//span[@class='n-findings']")[0].text == "3"
+    assert items[1].xpath(".//span[@class='n-findings']")[0].text == "3"
+    assert {a.get("href") for a in first.xpath(".//a")} == {
+        f"sites/{s}.html#rule-homepage-stale" for s in ("city-gov", "water-co", "edu-bureau")
+    }
+
+
+# --- site pages ---------------------------------------------------------------------------
+
+
+def test_site_page_header_and_groups(report: Path) -> None:
+    doc = parse(report / "sites" / "water-co.html")
+    assert text(doc.xpath("//h1")[0]) == "某市供水有限公司"
+    header = text(doc.xpath("//section[contains(@class,'site-header')]")[0])
+    for part in ("公共企事业单位", "供水", "某市水务局", "water-co"):
+        assert part in header
+    (start,) = doc.xpath("//section[contains(@class,'site-header')]//a[@class='url']")
+    assert start.get("href") == "https://www.water.example.cn/"
+    groups = doc.xpath(
+        "//section[contains(@class,'problems')]/section[contains(@class,'rule-group')]"
+    )
+    # Worst first: the failing rule, then the one that could not be checked.
+    assert [g.get("id") for g in groups] == ["rule-homepage-stale", "rule-catalogue-missing"]
+    assert [text(g.xpath(".//h3/span[contains(@class,'badge')]")[0]) for g in groups] == [
+        "不通过",
+        "无法检查",
+    ]
+    assert "条例第二十条" in text(groups[1])
+    assert "信息公开目录页无法获取" in text(groups[1])
+    assert groups[1].xpath(".//span[@class='http']")[0].text == "HTTP 503"
+    (dated,) = groups[0].xpath(".//time")
+    assert (dated.get("datetime"), dated.text) == ("2023-12-01", "2023年12月1日")
+
+
+def test_site_page_finding_rows_and_evidence(report: Path) -> None:
+    doc = parse(report / "sites" / "city-gov.html")
+    (broken,) = doc.xpath("//section[@id='rule-link-broken-home']")
+    rows = broken.xpath(".//tbody/tr")
+    assert len(rows) == 3
+    assert {text(r.xpath("./td")[0]) for r in rows} == {"不通过"}
+    statuses = [s.text for s in broken.xpath(".//span[@class='http']")]
+    assert sorted(statuses) == ["HTTP 404", "HTTP 500"]
+    # A missing status is shown as a dash, the DNS error as text, the source page as a link.
+    dns = next(r for r in rows if "old.city.gov.cn" in text(r))
+    assert "DNS lookup failed" in text(dns) and "—" in text(dns)
+    assert "https://www.city.gov.cn/" in [a.get("href") for a in dns.xpath(".//dd/a")]
+    (stale,) = doc.xpath("//section[@id='rule-column-stale']")
+    (snippet,) = stale.xpath(".//q[@class='snippet']")
+    assert snippet.text_content().startswith("第一行\n第二行")
+    assert "另有" in snippet.text_content()  # cut at SNIPPET_MAX characters
+
+
+def test_site_page_muted_section_and_passed_rules(report: Path) -> None:
+    doc = parse(report / "sites" / "city-gov.html")
+    problems = doc.xpath("//section[contains(@class,'problems')]")[0]
+    assert not problems.xpath(".//section[@id='rule-column-empty']")
+    (muted,) = doc.xpath("//section[contains(@class,'muted-section')]")
+    (group,) = muted.xpath(".//section[contains(@class,'rule-group')]")
+    assert group.get("id") == "muted-column-empty"
+    assert text(group.xpath(".//td[contains(@class,'col-status')]")[0]) == "已豁免"
+    (reason,) = group.xpath(".//p[@class='mute-reason']")
+    assert text(reason) == "豁免理由：栏目已于2024年1月撤销，待网站改版时删除"
+    passed = doc.xpath("//ul[@class='passed-list']/li")
+    assert len(passed) == 1 and "法定主动公开内容缺失" in text(passed[0])
+    # A site with nothing muted has no muted section at all.
+    assert not parse(report / "sites" / "edu-bureau.html").xpath(
+        "//section[contains(@class,'muted-section')]"
+    )
+
+
+def test_hostile_crawled_text_and_urls_render_inert(report: Path) -> None:
+    pages = [report / "index.html", *sorted((report / "sites").glob("*.html"))]
+    assert len(pages) == 4
+    for page in pages:
+        doc = parse(page)
+        assert not doc.xpath("//script | //img | //iframe | //object | //link")
+        assert not doc.xpath("//@*[starts-with(name(), 'on')]")
+        for href in doc.xpath("//a/@href"):
+            assert href.startswith(("https://", "http://", "sites/", "../", "findings.", "#")) or (
+                href == "index.html"
+            ), href
+        (csp,) = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+        assert csp == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    doc = parse(report / "sites" / "city-gov.html")
+    (stale,) = doc.xpath("//section[@id='rule-column-stale']")
+    assert text(stale.xpath(".//span[@class='subject']")[0]) == HOSTILE_TITLE
+    inert = stale.xpath(".//span[contains(@class,'inert')]")
+    assert [s.text for s in inert] == [HOSTILE_URL]
+    assert HOSTILE_URL in text(stale.xpath(".//dl[@class='evidence']")[0])
+    assert "<img src=x onerror=alert(1)>" in text(stale)
+    raw = (report / "sites" / "city-gov.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+
+
+def test_css_is_inlined_and_print_ready(report: Path) -> None:
+    doc = parse(report / "index.html")
+    (style,) = doc.xpath("//head/style")
+    css = style.text
+    assert "@page { size: A4" in css and "@media print" in css
+    assert "://" not in css and "url(" not in css and "@import" not in css
+
+
+# --- findings.json and findings.csv ---------------------------------------------------------
+
+
+def test_findings_json_schema_and_values(report: Path) -> None:
+    data = json.loads((report / "findings.json").read_text("utf-8"))
+    assert set(data) == {"run", "findings"}
+    run = data["run"]
+    assert {k: run[k] for k in ("id", "as_of", "started_at", "finished_at", "status")} == {
+        "id": 7,
+        "as_of": "2024-02-15",
+        "started_at": "2024-02-15T01:00:00",
+        "finished_at": "2024-02-15 01:40:00.250000",
+        "status": "ok",
+    }
+    assert run["sites"] == 3
+    assert run["totals"]["findings"] == {"fail": 6, "error": 1, "warn": 1, "muted": 1, "pass": 0}
+    assert run["totals"]["rules"] == {"fail": 4, "error": 1, "warn": 1, "muted": 1, "pass": 6}
+    fields = {
+        "site", "rule", "check", "status", "severity", "subject", "url", "message",
+        "evidence", "basis", "title", "mute_reason",
+    }  # fmt: skip
+    assert all(set(f) == fields for f in data["findings"])
+    expected = sorted((dataclasses.asdict(f) for f in build_findings()), key=json.dumps)
+    assert sorted(data["findings"], key=json.dumps) == expected
+
+
+def test_findings_csv_has_bom_and_one_row_per_finding(report: Path) -> None:
+    raw = (report / "findings.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    header, body = rows[0], rows[1:]
+    assert header == [f.name for f in dataclasses.fields(Finding)]
+    assert len(body) == len(build_findings())
+    records = [dict(zip(header, r, strict=True)) for r in body]
+    mine = [r for r in records if r["site"] == "city-gov" and r["rule"] == "link-broken-home"]
+    assert len(mine) == 3
+    row_404 = next(r for r in mine if r["subject"].endswith("/a.html"))
+    assert json.loads(row_404["evidence"]) == {
+        "status": 404,
+        "source": "https://www.city.gov.cn/",
+        "text": "机构设置",
+    }
+    assert row_404["mute_reason"] == "" and row_404["status"] == "fail"
+    # Crawled text that Excel would evaluate is neutralised in the CSV, untouched in JSON.
+    (muted,) = [r for r in records if r["status"] == "muted"]
+    assert muted["subject"] == "'=1+1"
+    assert muted["mute_reason"] == "栏目已于2024年1月撤销，待网站改版时删除"
+
+
+# --- Environment, atomic writes, path safety ---------------------------------------------
+
+
+def test_environment_is_strict_and_autoescaping() -> None:
+    assert render.ENV.undefined is jinja2.StrictUndefined
+    view = ctx.build_context(RUN, SITES, build_findings(), build_outcomes())
+    with pytest.raises(jinja2.UndefinedError):
+        render.render_template("site.html", run=view.run, root="../")  # no `site`
+    with pytest.raises(jinja2.UndefinedError):
+        render.render_template("index.html", run=view.run, sites=view.sites, root="")
+    macros = render.ENV.get_template("_macros.html").module
+    assert str(macros.badge("fail")) == '<span class="badge badge-fail">不通过</span>'
+    out = render.ENV.from_string("{{ x }}").render(x=HOSTILE_TITLE)
+    assert out == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_files_are_written_by_rename_and_no_temp_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renamed: list[Path] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: Path) -> None:
+        renamed.append(Path(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(render.os, "replace", spy)
+    out = tmp_path / "r"
+    write_report(out, RUN, SITES, build_findings(), build_outcomes())
+    written = sorted(p.resolve() for p in out.rglob("*") if p.is_file())
+    assert sorted(p.resolve() for p in renamed) == written
+    assert renamed[-1].name == "index.html"  # the entry point is replaced last
+    assert [p.name for p in written if p.name.endswith(".tmp") or p.name.startswith(".")] == []
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in written)
+
+
+def test_failed_write_leaves_no_temp_and_keeps_old_index(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    write_report(out, RUN, SITES, build_findings(), build_outcomes())
+    old_index = (out / "index.html").read_bytes()
+    (out / "findings.csv").unlink()
+    (out / "findings.csv").mkdir()  # renaming a file over a directory fails
+    run = dict(RUN, status="partial")
+    with pytest.raises(OSError):
+        write_report(out, run, SITES, build_findings(), build_outcomes())
+    assert (out / "index.html").read_bytes() == old_index
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(
+    "bad", ["../evil", "a/b", "..", "City", "x.html", "", "gov\n", "/etc/passwd"]
+)
+def test_site_ids_that_could_escape_are_rejected(tmp_path: Path, bad: str) -> None:
+    out = tmp_path / "r"
+    sites = [dict(SITES[0], id=bad)]
+    with pytest.raises(ValueError):
+        write_report(out, RUN, sites, [], [])
+    f = dataclasses.replace(build_findings()[0], site=bad)
+    with pytest.raises(ValueError):
+        write_report(out, RUN, SITES, [f], [])
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError):
+        render.site_path(out, bad)
+
+
+def test_report_is_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_report(a, RUN, SITES, build_findings(), build_outcomes())
+    write_report(b, RUN, SITES, list(reversed(build_findings())), build_outcomes())
+    for p in a.rglob("*"):
+        if p.is_file():
+            assert p.read_bytes() == (b / p.relative_to(a)).read_bytes(), p
+
+
+def test_unknown_site_in_findings_gets_a_page(tmp_path: Path) -> None:
+    gone = finding("old-site", "homepage-stale", "fail", "https://old.example.cn/")
+    write_report(tmp_path, RUN, SITES, [*build_findings(), gone], build_outcomes())
+    doc = parse(tmp_path / "sites" / "old-site.html")
+    assert "不在站点配置中" in text(doc.xpath("//section[contains(@class,'site-header')]")[0])
+    assert parse(tmp_path / "index.html").xpath("//tr[@data-site='old-site']")
+
+
+# --- context.py (pure) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://www.gov.cn/a b.html", "https://www.gov.cn/a%20b.html"),
+        ("HTTP://WWW.GOV.CN/", "HTTP://WWW.GOV.CN/"),
+        ("javascript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("//evil.example/", None),
+        ("/relative/path.html", None),
+        ("http:///nohost", None),
+        ("mailto:gk@gov.cn", None),
+    ],
+)
+def test_safe_href(url: str, href: str | None) -> None:
+    assert ctx.safe_href(url) == href
+
+
+def test_date_cn() -> None:
+    assert ctx.date_cn(dt.date(2024, 5, 6)) == "2024年5月6日"
+    assert ctx.date_cn("2024-05-06") == "2024年5月6日"
+    # Naive timestamps are UTC (store and crawler convention) and shown in Beijing time.
+    assert ctx.date_cn("2024-05-06T13:05:09") == "2024年5月6日 21:05"
+    assert ctx.date_cn(dt.datetime(2024, 12, 31, 16, 0)) == "2025年1月1日 00:00"
+    assert ctx.date_cn("2024-05-06T13:05:09+08:00") == "2024年5月6日 13:05"
+    assert ctx.date_cn("2024-02-15 17:30:00.123456+00:00") == "2024年2月16日 01:30"
+    assert ctx.date_cn(None) == "—"
+    assert ctx.date_cn("2024-13-40") == "2024-13-40"
+    assert ctx.date_cn("上周") == "上周"
+
+
+def test_site_order_breaks_ties_by_failing_findings_then_errors_then_name() -> None:
+    def site(sid: str, name: str, fails: int, fail_findings: int, errors: int) -> dict:
+        return {"id": sid, "name": name, "fails": fails, "ff": fail_findings, "errors": errors}
+
+    specs = [
+        site("b", "乙", 1, 1, 0),
+        site("a", "甲", 1, 1, 0),
+        site("c", "丙", 1, 1, 2),
+        site("d", "丁", 1, 5, 0),
+        site("e", "戊", 2, 2, 0),
+    ]
+    findings, outcomes = [], []
+    for s in specs:
+        for i in range(s["fails"]):
+            outcomes.append(Outcome(s["id"], f"r{i}", "k", "fail"))
+        for i in range(s["ff"]):
+            findings.append(
+                Finding(s["id"], "r0", "k", "fail", "high", f"x{i}", None, "m", {}, "b")
+            )
+        for i in range(s["errors"]):
+            outcomes.append(Outcome(s["id"], f"e{i}", "k", "error"))
+    view = ctx.build_context(
+        RUN, [{"id": s["id"], "name": s["name"]} for s in specs], findings, outcomes
+    )
+    # 乙 (U+4E59) sorts before 甲 (U+7532): the name is the last tie-breaker.
+    assert [s.id for s in view.sites] == ["e", "d", "c", "b", "a"]
+
+
+def test_evidence_view_types_and_truncation() -> None:
+    fields = ctx.evidence_fields(
+        {
+            "status": 404,
+            "count": 404,
+            "ok": False,
+            "when": dt.date(2024, 1, 2),
+            "pages": [f"https://a.gov.cn/{i}" for i in range(ctx.LIST_MAX + 5)],
+            "deep": {"a": {"b": {"c": {"d": {"e": 1}}}}},
+        }
+    )
+    by_key = {f.key: f for f in fields}
+    assert by_key["status"].label == "HTTP 状态" and by_key["status"].value.text == "HTTP 404"
+    assert by_key["count"].value.kind == "number"
+    assert by_key["ok"].value.text == "否"
+    assert (by_key["when"].value.kind, by_key["when"].value.text) == ("date", "2024-01-02")
+    pages = by_key["pages"].value
+    assert len(pages.items) == ctx.LIST_MAX and pages.more == 5
+    assert pages.items[0].href == "https://a.gov.cn/0"
+    level = by_key["deep"].value
+    for _ in range(ctx.DEPTH_MAX):
+        assert level.kind == "map"
+        level = level.fields[0].value
+    assert level.kind == "snippet" and level.text == '{"e": 1}'
+
+
+def test_group_findings_orders_worst_rule_first() -> None:
+    groups = ctx.group_findings(
+        [f for f in build_findings() if f.site == "city-gov" and f.status != "muted"]
+    )
+    assert [g.rule for g in groups] == ["homepage-stale", "link-broken-home", "column-stale"]
+    assert groups[1].counts["fail"] == 3 and groups[2].status == "warn"
+
+
+def test_rule_with_open_and_muted_findings_keeps_ids_unique(tmp_path: Path) -> None:
+    extra = finding(
+        "city-gov",
+        "link-broken-home",
+        "muted",
+        "https://www.city.gov.cn/old.html",
+        url="https://www.city.gov.cn/old.html",
+        mute_reason="页面已下线，链接随改版删除",
+    )
+    write_report(tmp_path, RUN, SITES, [*build_findings(), extra], build_outcomes())
+    doc = parse(tmp_path / "sites" / "city-gov.html")
+    ids = doc.xpath("//@id")
+    assert len(ids) == len(set(ids))
+    (open_group,) = doc.xpath("//section[@id='rule-link-broken-home']")
+    (muted_group,) = doc.xpath("//section[@id='muted-link-broken-home']")
+    assert len(open_group.xpath(".//tbody/tr")) == 3
+    assert len(muted_group.xpath(".//tbody/tr")) == 1
