@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+import sys
+import types
+import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 SiteKind = Literal["government", "department", "enterprise"]
@@ -107,3 +118,949 @@ class Config:
     def site(self, site_id: str) -> Site:
         """Return the site with this id."""
         return next(s for s in self.sites if s.id == site_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration mistake, located at a file and 1-based line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised by load_config with every problem found in the configuration directory."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --------------------------------------------------------------------------------------------
+# Catalogue profiles (checks/profiles/<name>.yaml) and site defaults
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def profile_names() -> list[str]:
+    """Return the names of the shipped catalogue profiles (files in checks/profiles/)."""
+    from checks.profiles import profile_names as names
+
+    return names()
+
+
+def profile_items(name: str) -> list[str] | None:
+    """Return the item names of a profile (including inherited ones), or None if unreadable."""
+    from checks.profiles import load_profile
+
+    try:
+        return load_profile(name).item_names
+    except (ValueError, OSError, YAMLError):
+        return None
+
+
+def default_profile(kind: str, sector: str | None) -> str:
+    """Return the catalogue profile implied by a site's kind and sector."""
+    if kind == "government":
+        return "gov-portal"
+    if kind == "department":
+        return "gov-department"
+    wanted = f"enterprise-{sector}"
+    return wanted if sector and wanted in profile_names() else "enterprise-other"
+
+
+def site_profile(site: Site) -> str:
+    """Return the site's catalogue profile: explicit, else the default for its kind/sector."""
+    return site.profile or default_profile(site.kind, site.sector)
+
+
+def normalize_netloc(netloc: str, scheme: str = "http") -> str:
+    """Lowercase a host[:port] and drop the scheme's default port."""
+    netloc = netloc.strip().lower()
+    host, sep, port = netloc.rpartition(":")
+    if sep and port.isdigit() and not host.endswith(":") and int(port) == DEFAULT_PORTS.get(scheme):
+        return host
+    return netloc
+
+
+def site_netlocs(site: Site) -> set[str]:
+    """Return the host[:port] set a crawl of this site stays within."""
+    if site.allowed_domains:
+        return {normalize_netloc(d) for d in site.allowed_domains}
+    out = set()
+    for url in site.start_urls:
+        parts = urlsplit(url)
+        out.add(normalize_netloc(parts.netloc.rpartition("@")[2], parts.scheme.lower()))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# YAML reading with line numbers
+
+# host or host:port, IDN labels allowed; or a bracketed IPv6 literal with optional port.
+_HOST_RE = re.compile(
+    r"^(?:(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?|\[[0-9a-f:.]+\])"
+    r"(?::(\d{1,5}))?$",
+    re.IGNORECASE,
+)
+_HOST_PORT_RE = re.compile(r"(.+?)(?::(\d+))?")
+# `name:value` where YAML needs `name: value` (a URL's `http://` is not a key).
+_NO_SPACE_RE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?![\s/]|$)(\S.*)$")
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that leaves dates as text, so pydantic reports bad ones by line."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
+def _yaml() -> YAML:
+    """Return a YAML reader that builds only plain data and keeps every key's line."""
+    # Round-trip mode builds mappings, sequences and scalars only (never Python objects).
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    return yaml
+
+
+@dataclass
+class _Source:
+    """One YAML file: where to show it, its lines, and its parsed node."""
+
+    display: str
+    lines: list[str]
+    node: Any
+
+
+def _yaml_hint(err: MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
+    """Return (1-based line, Chinese advice) for a YAML syntax error."""
+    problem = err.problem or ""
+    context = err.context or ""
+    pline = err.problem_mark.line if err.problem_mark is not None else 0
+    cline = err.context_mark.line if err.context_mark is not None else pline
+
+    def text(i: int) -> str:
+        return lines[i] if 0 <= i < len(lines) else ""
+
+    def no_space(first: int, last: int) -> int | None:
+        for i in range(last, first - 1, -1):
+            if _NO_SPACE_RE.match(text(i)):
+                return i
+        return None
+
+    if "\\t" in problem or "\t" in problem or "tab" in problem.lower():
+        return pline + 1, "使用了制表符（Tab）缩进，YAML 只能用空格缩进，请把 Tab 改为空格"
+    if "quoted scalar" in context and "end of stream" in problem:
+        return cline + 1, "引号未闭合，请在值的末尾补上对应的引号（' 或 \"）"
+    if "quoted scalar" in context and "escape" in problem:
+        return pline + 1, ("双引号内的反斜杠 \\ 构成了无效的转义，请写成 \\\\ 或改用单引号")
+    if "duplicate key" in problem:
+        key = re.search(r'duplicate key "([^"]*)"', problem)
+        name = f" '{key.group(1)}' " if key else ""
+        return pline + 1, f"同一映射中键{name}重复出现，每个键只能写一次，请删除或合并重复的键"
+    if "undefined alias" in problem:
+        return pline + 1, "引用了未定义的锚点（*名称），请先用 &名称 定义，或给以 * 开头的值加引号"
+    if "cannot start any token" in problem:
+        return pline + 1, "值以 YAML 保留字符（如 @、`、%）开头，请给这个值加引号"
+    if "flow sequence" in context:
+        return cline + 1, "方括号 [ ] 未闭合或列表项之间缺少逗号，请检查这一行的 [ ... ]"
+    if "flow mapping" in context:
+        return cline + 1, "花括号 { } 未闭合或键值对之间缺少逗号，请检查这一行的 { ... }"
+    if "simple key" in context or "mapping values are not allowed" in problem:
+        start = min(cline, pline)
+        found = no_space(max(start - 1, 0), pline)
+        if found is not None:
+            m = _NO_SPACE_RE.match(text(found))
+            assert m is not None
+            return found + 1, (
+                f"冒号后缺少空格，应写作 '{m.group(1)}: {m.group(2).strip()}'（YAML 的键和值之间"
+                "必须是冒号加空格）"
+            )
+        for i in range(pline, max(start - 1, 0) - 1, -1):
+            if "：" in text(i).split("#")[0]:
+                return i + 1, "使用了中文冒号“：”，请改为英文冒号加空格“: ”"
+        if "simple key" in context:
+            return cline + 1, "这一行缺少冒号（应为“键: 值”），或与上一行的缩进不一致"
+        if text(pline).count(": ") >= 2:
+            return pline + 1, "值中含有“: ”，请给整个值加引号，例如 name: '甲: 乙'"
+        return pline + 1, "缩进不一致，这一行比同一层级的其他键缩进得更深，请对齐（只能用空格）"
+    if "block end" in problem or "block mapping" in context or "block collection" in context:
+        return pline + 1, "缩进不一致，同一层级的键必须左对齐，列表项的“- ”也要对齐（只能用空格）"
+    return pline + 1, "YAML 语法错误，请检查这一行的格式"
+
+
+def _read_yaml(path: Path, display: str, problems: list[Problem]) -> _Source | None:
+    """Parse one YAML file keeping line marks; on failure add a problem and return None."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(display, 1, f"无法读取文件：{exc.strerror or exc}"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(
+                display,
+                line,
+                "文件不是 UTF-8 编码，请用 UTF-8 重新保存（常见原因：用 GBK/GB2312 编码保存）",
+            )
+        )
+        return None
+    lines = text.splitlines()
+    try:
+        node = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        line, hint = _yaml_hint(exc, lines)
+        problems.append(Problem(display, line, f"YAML 语法错误：{hint}（解析器：{exc.problem}）"))
+        return None
+    except YAMLError as exc:
+        problems.append(Problem(display, 1, f"YAML 语法错误（解析器：{exc}）"))
+        return None
+    except (ValueError, TypeError) as exc:
+        # An explicit tag such as `!!int abc` fails while building the value, without a mark.
+        problems.append(
+            Problem(display, 1, f"YAML 取值无法解析，请检查带 !! 标签的值（解析器：{exc}）")
+        )
+        return None
+    return _Source(display, lines, node)
+
+
+def _plain(node: Any) -> Any:
+    """Convert ruamel round-trip nodes into plain Python values for pydantic."""
+    if isinstance(node, dict):
+        return {_plain(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if hasattr(node, "value") and type(node).__name__ == "TaggedScalar":
+        return str(node.value)
+    return node
+
+
+def _key_line(node: Any, key: Any, default: int) -> int:
+    """Return the 1-based line of a mapping key or sequence item, or `default`."""
+    try:
+        pos = node.lc.data.get(key) if isinstance(node, CommentedMap) else node.lc.data[key]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return default
+    return pos[0] + 1 if pos else default
+
+
+def _node_line(node: Any, default: int) -> int:
+    """Return the 1-based line where a mapping or sequence starts."""
+    if isinstance(node, CommentedMap | CommentedSeq):
+        return node.lc.line + 1
+    return default
+
+
+def _locate(node: Any, loc: Iterable[Any], line: int) -> int:
+    """Walk a pydantic error location through the YAML nodes; return the deepest line found."""
+    for part in loc:
+        if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
+            line = _key_line(node, part, line)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = _key_line(node, part, line)
+            node = node[part]
+        else:
+            break
+    return line
+
+
+# --------------------------------------------------------------------------------------------
+# Turning pydantic errors into Chinese messages
+
+
+def _show(value: Any) -> str:
+    """Render a YAML value for a message."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value if len(value) <= 60 else value[:57] + '…'}'"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "映射"
+    if isinstance(value, list):
+        return "列表"
+    return str(value)
+
+
+def _field(loc: Iterable[Any]) -> str:
+    """Render a location tuple as a dotted field path such as applies_to.kinds[1]."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _one_of(options: list[str]) -> str:
+    """Render options as 'a、b 或 c 之一'."""
+    if len(options) == 1:
+        return options[0]
+    return "、".join(options[:-1]) + f" 或 {options[-1]} 之一"
+
+
+def _colon_hint(value: Any) -> str:
+    """Explain a scalar that was meant to be a `key: value` pair."""
+    if isinstance(value, str):
+        m = _NO_SPACE_RE.match(value)
+        if m:
+            return f"（冒号后缺少空格？应写作 '{m.group(1)}: {m.group(2)}'）"
+        if "：" in value:
+            return "（使用了中文冒号“：”？应改为英文冒号加空格“: ”）"
+    return ""
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    """Return '（是否应为 x？）' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"（是否应为 {close[0]}？）" if close else ""
+
+
+def _unwrap_model(tp: Any) -> type[BaseModel] | None:
+    """Return the pydantic model inside an annotation such as list[M] | None."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin in (list, typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(tp):
+            found = _unwrap_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: Iterable[Any]) -> type[BaseModel] | None:
+    """Return the nested model reached by following a location from `model`."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if current is None or part not in current.model_fields:
+            return None
+        current = _unwrap_model(current.model_fields[part].annotation)
+    return current
+
+
+_EXPECTED_TYPE = {
+    "int": "整数",
+    "float": "数字",
+    "bool": "true 或 false",
+    "string": "文本",
+    "list": "列表（如 [a, b]，或每行以“- ”开头）",
+    "dict": "映射（每行“键: 值”）",
+    "model": "映射（每行“键: 值”）",
+    "date": "日期，格式 YYYY-MM-DD（如 2025-12-31）",
+    "datetime": "日期时间，格式 YYYY-MM-DD HH:MM",
+    "url": "以 http:// 或 https:// 开头的完整网址",
+}
+
+_MISSING_HINT = {
+    "reason": "（屏蔽项必须写明接受这一例外的原因）",
+    "expires": "（屏蔽项必须设定到期日期，例如 expires: 2025-12-31）",
+    "start_urls": "（至少填写一个首页网址，如 https://www.example.gov.cn/）",
+    "basis": "（填写法规依据，如《政府信息公开条例》第二十条）",
+}
+
+
+def _expected_for(etype: str) -> str | None:
+    """Map a pydantic error type to the Chinese name of the expected type."""
+    if etype in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
+        return _EXPECTED_TYPE["dict"]
+    if etype.startswith("url_"):
+        return _EXPECTED_TYPE["url"]
+    for prefix in ("datetime", "date", "int", "float", "bool", "string", "list"):
+        if etype.startswith(prefix + "_") and etype.endswith(("_type", "_parsing", "_from_float")):
+            return _EXPECTED_TYPE[prefix]
+        if etype.startswith(prefix + "_from_"):
+            return _EXPECTED_TYPE[prefix]
+    return None
+
+
+def _sp(text: str) -> str:
+    """Prefix a space when text starts with a Latin character (spacing between CJK and Latin)."""
+    return f" {text}" if text[:1].isascii() else text
+
+
+def _bad(field_name: str, value: Any, expected: str) -> str:
+    """Message for a value of the wrong shape."""
+    if value is None:
+        return f"{field_name} 没有填写值，应为{_sp(expected)}"
+    if isinstance(value, dict | list):
+        return f"{field_name} 应为{_sp(expected)}，实际为{_show(value)}"
+    return f"{field_name} 取值 {_show(value)} 无效，应为{_sp(expected)}"
+
+
+def _message(err: Any, model: type[BaseModel], base: tuple[Any, ...]) -> str:
+    """Turn one pydantic error into a Chinese message naming the field, value and fix."""
+    etype: str = err["type"]
+    loc = tuple(err["loc"])
+    name = _field(base + loc)
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if etype == "missing":
+        return f"缺少必填字段 '{name}'{_MISSING_HINT.get(str(loc[-1]), '')}"
+    if etype == "extra_forbidden":
+        key = str(loc[-1])
+        parent = _model_at(model, loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        where = f"{_field(base + loc[:-1])} 中的" if base + loc[:-1] else ""
+        hint = _suggest(key, known)
+        if not hint and known:
+            hint = f"（可用字段：{'、'.join(known)}）"
+        return f"{where}未知字段 '{key}'{hint}"
+    if etype in ("literal_error", "enum"):
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return _bad(name, value, _one_of(options))
+    if etype == "string_pattern_mismatch":
+        if ctx.get("pattern") == SLUG:
+            return _bad(
+                name,
+                value,
+                "小写字母、数字和连字符 - 组成、以字母或数字开头的标识（最长 63 个字符）",
+            )
+        return f"{name} 取值 {_show(value)} 不符合格式要求（正则 {ctx.get('pattern')}）"
+    if etype == "string_too_short":
+        return f"{name} 不能为空"
+    if etype == "string_too_long":
+        return f"{name} 过长，最多 {ctx.get('max_length')} 个字符"
+    if etype == "too_short":
+        return f"{name} 不能为空，至少需要填写 {ctx.get('min_length')} 项"
+    if etype == "too_long":
+        return f"{name} 最多只能有 {ctx.get('max_length')} 项"
+    bounds = {
+        "greater_than": ("gt", "应大于 {}"),
+        "greater_than_equal": ("ge", "应大于或等于 {}"),
+        "less_than": ("lt", "应小于 {}"),
+        "less_than_equal": ("le", "应小于或等于 {}"),
+        "multiple_of": ("multiple_of", "应为 {} 的整数倍"),
+    }
+    if etype in bounds:
+        key, wanted = bounds[etype]
+        limit = ctx.get(key)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"{name} 取值 {_show(value)} 无效，{wanted.format(limit)}"
+    if etype in ("value_error", "assertion_error"):
+        return f"{name}：{ctx.get('error', err['msg'])}" if name else str(ctx.get("error"))
+    expected = _expected_for(etype)
+    if expected is not None:
+        if not loc:
+            return f"条目应为{_sp(expected)}，实际为{_sp(_show(value))}{_colon_hint(value)}"
+        hint = ""
+        if expected == "文本" and isinstance(value, int | float | dt.date):
+            hint = "（数字或日期样式的文本请加引号）"
+        elif expected == _EXPECTED_TYPE["dict"]:
+            hint = _colon_hint(value)
+        return _bad(name, value, expected) + hint
+    return f"{name} 取值 {_show(value)} 无效：{err['msg']}"
+
+
+# --------------------------------------------------------------------------------------------
+# The loader
+
+
+class _Loader:
+    """Collect every problem of one configuration directory while building the Config."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def add(self, src: _Source | str, line: int, message: str) -> None:
+        self.problems.append(Problem(src if isinstance(src, str) else src.display, line, message))
+
+    def display(self, *parts: str) -> str:
+        return str(self.root.joinpath(*parts))
+
+    def top(self, src: _Source, key: str, allowed: set[str], example: str) -> Any:
+        """Check a file's top-level mapping and return the node under `key` (None if absent)."""
+        node = src.node
+        if not isinstance(node, CommentedMap):
+            self.add(
+                src,
+                _node_line(node, 1),
+                f"文件顶层应为映射（以 “{key}:” 开头，例如 {example}），"
+                f"实际为{_sp(_show(_plain(node)))}",
+            )
+            return None
+        typo_for_key = False
+        for k in node:
+            if k in allowed:
+                continue
+            hint = _suggest(str(k), allowed)
+            typo_for_key |= hint == f"（是否应为 {key}？）"
+            if not hint:
+                hint = f"（此文件只允许：{'、'.join(sorted(allowed))}）"
+            self.add(src, _key_line(node, k, 1), f"未知的顶层字段 '{k}'{hint}")
+        if key not in node and not typo_for_key and example:
+            self.add(src, 1, f"缺少顶层字段 '{key}'，例如 {example}")
+        return node.get(key)
+
+    def entries(self, src: _Source, parent: CommentedMap, key: str) -> list[tuple[int, Any]]:
+        """Return (line, node) for each item of the list under `key`; report a non-list."""
+        seq = parent.get(key)
+        if seq is None:
+            return []
+        if not isinstance(seq, CommentedSeq):
+            self.add(
+                src,
+                _key_line(parent, key, 1),
+                f"{key} 应为列表（每项以“- ”开头），实际为{_sp(_show(_plain(seq)))}",
+            )
+            return []
+        return [(_key_line(seq, i, _node_line(seq, 1)), item) for i, item in enumerate(seq)]
+
+    def validate(
+        self,
+        model: type[BaseModel],
+        node: Any,
+        src: _Source,
+        line: int,
+        prefix: str,
+        base: tuple[Any, ...] = (),
+    ) -> Any:
+        """Validate a node with `model`; report each error at its key's line; None on errors."""
+        try:
+            return model.model_validate(_plain(node))
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = _locate(node, err["loc"], line)
+                self.add(src, where, prefix + _message(err, model, base))
+            return None
+
+    def misnamed(self, stem: str) -> None:
+        """Report `<stem>.yml` standing where `<stem>.yaml` is expected (it would be ignored)."""
+        if (self.root / f"{stem}.yml").is_file():
+            self.add(
+                self.display(f"{stem}.yml"),
+                1,
+                f"配置文件必须以 .yaml 结尾，此文件不会被读取；请改名为 {stem}.yaml",
+            )
+
+    # -- sites ------------------------------------------------------------------------------
+
+    def load_sites(self) -> tuple[list[Site], set[str] | None]:
+        """Load sites.yaml; return the valid sites and every site id written (None if unreadable)."""
+        display = self.display("sites.yaml")
+        path = self.root / "sites.yaml"
+        if not self.root.is_dir():
+            self.add(display, 1, f"找不到配置目录 {self.root}，请检查 --config 参数")
+            return [], None
+        if not path.is_file():
+            hint = (
+                "（发现 sites.yml，请改名为 sites.yaml）"
+                if (self.root / "sites.yml").exists()
+                else ""
+            )
+            self.add(
+                display,
+                1,
+                f"找不到站点配置文件 sites.yaml，请创建它并在 sites: 下列出要检查的站点{hint}",
+            )
+            return [], None
+        src = _read_yaml(path, display, self.problems)
+        if src is None:
+            return [], None
+        if src.node is None:
+            self.add(src, 1, "文件为空，请在 sites: 下列出至少一个要检查的站点")
+            return [], None
+        seq = self.top(src, "sites", {"sites"}, "sites: [...]")
+        if isinstance(src.node, CommentedMap) and "sites" in src.node and not seq:
+            self.add(
+                src,
+                _key_line(src.node, "sites", 1),
+                "sites 列表为空，请至少配置一个要检查的站点",
+            )
+            return [], None
+        if seq is None:
+            return [], None
+        names = profile_names()
+        sites: list[Site] = []
+        seen: dict[str, int] = {}
+        written: set[str] = set()
+        for i, (line, node) in enumerate(self.entries(src, src.node, "sites")):
+            sid = node.get("id") if isinstance(node, CommentedMap) else None
+            prefix = f"站点 '{sid}'：" if isinstance(sid, str) else f"第 {i + 1} 个站点："
+            if isinstance(sid, str):
+                if sid in seen:
+                    self.add(
+                        src,
+                        _key_line(node, "id", line),
+                        f"{prefix}id 重复，已在第 {seen[sid]} 行定义，站点 id 必须唯一",
+                    )
+                else:
+                    seen[sid] = _key_line(node, "id", line)
+                    written.add(sid)
+            site = self.validate(Site, node, src, line, prefix)
+            if isinstance(node, CommentedMap):
+                self.check_site(src, node, line, prefix, names)
+            if site is not None:
+                sites.append(site)
+        return sites, written
+
+    def check_site(
+        self, src: _Source, node: CommentedMap, line: int, prefix: str, names: list[str]
+    ) -> None:
+        """Cross-field checks of one site entry that pydantic's field types cannot express."""
+        kind, sector = node.get("kind"), node.get("sector")
+        if kind in ("government", "department") and sector is not None:
+            self.add(
+                src,
+                _key_line(node, "sector", line),
+                f"{prefix}sector 只适用于 kind 为 enterprise 的站点，kind 为 {kind} 的站点"
+                "请删除 sector",
+            )
+        if kind == "enterprise":
+            # 国办发〔2020〕50号: disclosure rules are per sector and overseen by a regulator.
+            if sector is None:
+                sectors = "、".join(typing.get_args(Sector))
+                self.add(
+                    src,
+                    line,
+                    f"{prefix}kind 为 enterprise 的站点必须填写 sector（所属行业，可选 {sectors}）",
+                )
+            if node.get("regulator") in (None, ""):
+                self.add(
+                    src,
+                    line,
+                    f"{prefix}kind 为 enterprise 的站点必须填写 regulator（主管部门，如 示例市水务局）",
+                )
+        urls = node.get("start_urls")
+        netlocs: list[tuple[int, str, str]] = []
+        if isinstance(urls, CommentedSeq):
+            for i, url in enumerate(urls):
+                if not isinstance(url, str):
+                    continue
+                where = _key_line(urls, i, line)
+                netloc = _url_netloc(url)
+                if netloc is None:
+                    self.add(
+                        src,
+                        where,
+                        f"{prefix}start_urls[{i}] 取值 {_show(url)} 无效，应为以 http:// 或 "
+                        "https:// 开头、包含主机名的完整网址，如 https://www.example.gov.cn/",
+                    )
+                else:
+                    netlocs.append((where, url, netloc))
+        domains = node.get("allowed_domains")
+        good_domains: list[str] = []
+        if isinstance(domains, CommentedSeq):
+            for i, dom in enumerate(domains):
+                if not isinstance(dom, str):
+                    continue
+                if _domain_ok(dom):
+                    good_domains.append(normalize_netloc(dom))
+                    continue
+                self.add(
+                    src,
+                    _key_line(domains, i, line),
+                    f"{prefix}allowed_domains[{i}] 取值 {_show(dom)} 无效，应为主机名或“主机名:端口”，"
+                    "如 www.example.gov.cn 或 127.0.0.1:8080（不带 http:// 和路径）",
+                )
+            if good_domains and len(good_domains) == len(domains):
+                for where, url, netloc in netlocs:
+                    if not _netloc_allowed(netloc, good_domains):
+                        self.add(
+                            src,
+                            where,
+                            f"{prefix}start_urls 中的 {_show(url)} 不在 allowed_domains 范围内，"
+                            "抓取会被过滤；请把它的主机加入 allowed_domains，或删除 allowed_domains "
+                            "使用默认值",
+                        )
+        profile = node.get("profile")
+        if isinstance(profile, str) and profile not in names:
+            known = "、".join(names) if names else "（checks/profiles/ 下没有模板文件）"
+            self.add(
+                src,
+                _key_line(node, "profile", line),
+                f"{prefix}profile 取值 {_show(profile)} 不是已有的目录模板{_suggest(profile, names)}"
+                f"，可用模板：{known}",
+            )
+            return
+        na = node.get("not_applicable")
+        if not isinstance(na, CommentedSeq) or not na:
+            return
+        if isinstance(profile, str):
+            resolved = profile
+        elif kind in typing.get_args(SiteKind):
+            resolved = default_profile(kind, sector if isinstance(sector, str) else None)
+        else:
+            return
+        items = profile_items(resolved) if resolved in names else None
+        if items is None:
+            return
+        for i, item in enumerate(na):
+            if isinstance(item, str) and item not in items:
+                self.add(
+                    src,
+                    _key_line(na, i, line),
+                    f"{prefix}not_applicable[{i}] 取值 {_show(item)} 不是目录模板 '{resolved}' 中的"
+                    f"事项{_suggest(item, items)}",
+                )
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def load_rules(self, site_ids: set[str] | None) -> tuple[list[Rule], set[str] | None]:
+        """Load rules/*.yaml; return valid rules and every rule id written (None if unreadable)."""
+        from checks.registry import kinds
+
+        rules_dir = self.root / "rules"
+        if not self.root.is_dir():
+            return [], None  # already reported once, at sites.yaml
+        if not rules_dir.is_dir():
+            self.add(
+                self.display("rules"),
+                1,
+                "找不到规则目录 rules/，请创建它并放入规则文件（可从项目自带的 config/rules/ 复制）",
+            )
+            return [], None
+        known = kinds()
+        rules: list[Rule] = []
+        seen: dict[str, str] = {}
+        complete = True  # every rule file was read, so an id missing from `seen` is unknown
+        for path in sorted(rules_dir.glob("*.yml")):
+            # Only *.yaml is read; a silently skipped rule file would hide a whole rule pack.
+            self.add(
+                self.display("rules", path.name),
+                1,
+                f"规则文件必须以 .yaml 结尾，此文件不会被读取；请改名为 {path.stem}.yaml",
+            )
+        for path in sorted(rules_dir.glob("*.yaml")):
+            src = _read_yaml(path, self.display("rules", path.name), self.problems)
+            if src is None:
+                complete = False
+                continue
+            if src.node is None:
+                self.add(src, 1, "文件为空，请在 rules: 下列出规则，或删除此文件")
+                continue
+            seq = self.top(src, "rules", {"rules"}, "rules: [...]")
+            if seq is None or not isinstance(seq, CommentedSeq):
+                complete &= isinstance(src.node, CommentedMap) and "rules" in src.node and not seq
+            if seq is None:
+                continue
+            for i, (line, node) in enumerate(self.entries(src, src.node, "rules")):
+                rule = self.check_rule(src, i, line, node, known, site_ids, seen)
+                if rule is not None:
+                    rules.append(rule)
+        return rules, set(seen) if complete else None
+
+    def check_rule(
+        self,
+        src: _Source,
+        i: int,
+        line: int,
+        node: Any,
+        known: dict[str, Any],
+        site_ids: set[str] | None,
+        seen: dict[str, str],
+    ) -> Rule | None:
+        """Validate one rule entry: envelope, duplicate id, check kind, params, site names."""
+        rid = node.get("id") if isinstance(node, CommentedMap) else None
+        prefix = f"规则 '{rid}'：" if isinstance(rid, str) else f"第 {i + 1} 条规则："
+        if isinstance(rid, str):
+            where = f"{src.display}:{_key_line(node, 'id', line)}"
+            if rid in seen:
+                self.add(
+                    src,
+                    _key_line(node, "id", line),
+                    f"{prefix}id 重复，已在 {seen[rid]} 定义，规则 id 必须唯一",
+                )
+            else:
+                seen[rid] = where
+        rule = self.validate(Rule, node, src, line, prefix)
+        if not isinstance(node, CommentedMap):
+            return rule
+        ok = rule is not None
+        check = node.get("check")
+        if isinstance(check, str) and check not in known:
+            names = "、".join(sorted(known)) or "（尚未注册任何检查类型）"
+            self.add(
+                src,
+                _key_line(node, "check", line),
+                f"{prefix}未知的检查类型 '{check}'{_suggest(check, known)}，可用类型：{names}",
+            )
+            ok = False
+        elif isinstance(check, str):
+            params = node.get("params")
+            if params is None:
+                params = CommentedMap()
+            if isinstance(params, CommentedMap):
+                where = _key_line(node, "params", line)
+                model = known[check].params_model
+                ok &= self.validate(model, params, src, where, prefix, ("params",)) is not None
+        applies = node.get("applies_to")
+        sites = applies.get("sites") if isinstance(applies, CommentedMap) else None
+        if isinstance(sites, CommentedSeq) and site_ids is not None:
+            for j, sid in enumerate(sites):
+                if isinstance(sid, str) and sid not in site_ids:
+                    self.add(
+                        src,
+                        _key_line(sites, j, line),
+                        f"{prefix}applies_to.sites 中的站点 '{sid}' 未在 sites.yaml 中定义"
+                        f"{_suggest(sid, site_ids)}",
+                    )
+                    ok = False
+        return rule if ok else None
+
+    # -- mutes and settings -----------------------------------------------------------------
+
+    def load_mutes(self, site_ids: set[str] | None, rule_ids: set[str] | None) -> list[Mute]:
+        """Load the optional mutes.yaml; every mute must name a known rule and site."""
+        path = self.root / "mutes.yaml"
+        if not path.is_file():
+            self.misnamed("mutes")
+            return []
+        src = _read_yaml(path, self.display("mutes.yaml"), self.problems)
+        if src is None or src.node is None:
+            return []
+        if self.top(src, "mutes", {"mutes"}, "") is None:
+            return []
+        mutes: list[Mute] = []
+        for i, (line, node) in enumerate(self.entries(src, src.node, "mutes")):
+            mute = self.validate(Mute, node, src, line, f"第 {i + 1} 个屏蔽项：")
+            if not isinstance(node, CommentedMap):
+                continue
+            prefix = f"第 {i + 1} 个屏蔽项："
+            ok = mute is not None
+            rule, site = node.get("rule"), node.get("site")
+            if isinstance(rule, str) and rule_ids is not None and rule not in rule_ids:
+                self.add(
+                    src,
+                    _key_line(node, "rule", line),
+                    f"{prefix}rule 取值 '{rule}' 不是已定义的规则 id{_suggest(rule, rule_ids)}",
+                )
+                ok = False
+            if isinstance(site, str) and site_ids is not None and site not in site_ids:
+                self.add(
+                    src,
+                    _key_line(node, "site", line),
+                    f"{prefix}site 取值 '{site}' 未在 sites.yaml 中定义{_suggest(site, site_ids)}",
+                )
+                ok = False
+            if ok:
+                mutes.append(mute)
+        return mutes
+
+    def load_settings(self) -> Settings:
+        """Load the optional settings.yaml; absent keys take the documented defaults."""
+        path = self.root / "settings.yaml"
+        if not path.is_file():
+            self.misnamed("settings")
+            return Settings()
+        src = _read_yaml(path, self.display("settings.yaml"), self.problems)
+        if src is None or src.node is None:
+            return Settings()
+        if not isinstance(src.node, CommentedMap):
+            self.add(
+                src,
+                _node_line(src.node, 1),
+                f"文件顶层应为映射（如 crawl: {{max_pages: 500}}），"
+                f"实际为{_sp(_show(_plain(src.node)))}",
+            )
+            return Settings()
+        node = src.node
+        if "crawl" in node and node["crawl"] is None:
+            # A `crawl:` header whose keys are all commented out means "all defaults".
+            node = node.copy()
+            del node["crawl"]
+        settings = self.validate(Settings, node, src, 1, "")
+        db = src.node.get("database")
+        if isinstance(db, str):
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                make_url(db)
+            except ArgumentError:
+                self.add(
+                    src,
+                    _key_line(src.node, "database", 1),
+                    f"database 取值 {_show(db)} 不是有效的数据库地址，应如 sqlite:///var/gongkai.db "
+                    "或 postgresql+psycopg://user@127.0.0.1:5432/gongkai",
+                )
+                settings = None
+        return settings or Settings()
+
+
+def _url_netloc(url: str) -> str | None:
+    """Return the normalized host[:port] of an absolute http(s) URL, or None if it is not one."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return None
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    return normalize_netloc(parts.netloc.rpartition("@")[2], scheme)
+
+
+def _domain_ok(domain: str) -> bool:
+    """Return whether an allowed_domains entry is a bare host or host:port."""
+    m = _HOST_RE.match(domain)
+    return bool(m) and (m.group(1) is None or 0 < int(m.group(1)) < 65536)
+
+
+def _netloc_allowed(netloc: str, domains: list[str]) -> bool:
+    """Return whether a start URL's host[:port] falls within the allowed domains."""
+    host = _HOST_PORT_RE.fullmatch(netloc).group(1)  # type: ignore[union-attr]
+    for dom in domains:
+        dom_host, dom_port = _HOST_PORT_RE.fullmatch(dom).groups()  # type: ignore[union-attr]
+        if netloc == dom:
+            return True
+        # A bare host admits any port and any subdomain (as Scrapy's allowed_domains does).
+        if dom_port is None and (host == dom_host or host.endswith("." + dom_host)):
+            return True
+    return False
+
+
+def load_config(config_dir: Path | str) -> Config:
+    """Load and validate a configuration directory; raise ConfigError listing every problem."""
+    root = Path(config_dir)
+    loader = _Loader(root)
+    sites, written_sites = loader.load_sites()
+    rules, rule_ids = loader.load_rules(written_sites)
+    mutes = loader.load_mutes(written_sites, rule_ids)
+    settings = loader.load_settings()
+    if loader.problems:
+        order: dict[str, int] = {}
+        for p in loader.problems:
+            order.setdefault(p.file, len(order))
+        raise ConfigError(sorted(loader.problems, key=lambda p: (order[p.file], p.line)))
+    return Config(root=root, sites=sites, rules=rules, mutes=mutes, settings=settings)
+
+
+def validate_command(config_dir: Path | str) -> int:
+    """Run `gongkai validate`: print a summary (exit 0) or every problem (exit 2)."""
+    try:
+        config = load_config(config_dir)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"发现 {len(exc.problems)} 处配置错误", file=sys.stderr)
+        return 2
+    print(f"配置有效：{len(config.sites)} 个站点，{len(config.rules)} 条规则")
+    return 0
