@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -153,7 +154,9 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
 
     run_sites = st.run_sites(run_id)
     snapshots = {s.site_id: st.load_snapshot(run_id, s.site_id) for s in run_sites}
-    findings, outcomes = run_checks(snapshots, config, as_of)
+    # A run may cover a subset of the configured sites (`--site`): judge only those.
+    scoped = dataclasses.replace(config, sites=[s for s in config.sites if s.id in snapshots])
+    findings, outcomes = run_checks(snapshots, scoped, as_of)
     st.save_results(run_id, findings, outcomes)
     run = st.get_run(run_id)
     if run.status == "running":

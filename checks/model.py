@@ -33,6 +33,7 @@ class Page:
     column_key: str | None = None
     metas: dict[str, str] = field(default_factory=dict)
     text_snippet: str | None = None
+    placeholder: bool = False  # the page shows 暂无信息-style placeholder text (extract.analyse)
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,176 @@
+"""What a check kind sees: one site's snapshot, its config and rule, the audit date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from checks.model import Column, Finding, Page, SiteSnapshot, Status
+
+if TYPE_CHECKING:
+    import conf
+    from checks.profiles import Profile
+
+
+@dataclass
+class RuleContext:
+    """One rule evaluated on one site; helpers build findings that carry the rule's metadata."""
+
+    snapshot: SiteSnapshot
+    site: conf.Site
+    rule: conf.Rule
+    now: dt.date
+
+    @cached_property
+    def profile(self) -> Profile:
+        """Return the site's catalogue profile (loaded on first use: most kinds never need it)."""
+        from checks.profiles import load_profile, site_profile_name
+
+        return load_profile(site_profile_name(self.site))
+
+    def finding(
+        self, status: Status, subject: str, message: str, /, url: str | None = None, **evidence: Any
+    ) -> Finding:
+        """Return a finding of this rule on this site (evidence may use any key but `url`)."""
+        return Finding(
+            site=self.site.id,
+            rule=self.rule.id,
+            check=self.rule.check,
+            status=status,
+            severity=self.rule.severity,
+            subject=subject,
+            url=url,
+            message=message,
+            evidence=evidence,
+            basis=self.rule.basis,
+            title=self.rule.title,
+        )
+
+    def fail(
+        self, subject: str, message: str, /, url: str | None = None, **evidence: Any
+    ) -> Finding:
+        """Return a `fail` finding: the site breaks the rule."""
+        return self.finding("fail", subject, message, url=url, **evidence)
+
+    def warn(
+        self, subject: str, message: str, /, url: str | None = None, **evidence: Any
+    ) -> Finding:
+        """Return a `warn` finding: suspicious, but not proof of a breach."""
+        return self.finding("warn", subject, message, url=url, **evidence)
+
+    def error(
+        self, subject: str, message: str, /, url: str | None = None, **evidence: Any
+    ) -> Finding:
+        """Return an `error` finding: the rule could not be evaluated (never counted as pass)."""
+        return self.finding("error", subject, message, url=url, **evidence)
+
+    # --- snapshot helpers shared by kinds -------------------------------------------------
+
+    def page(self, url: str) -> Page | None:
+        """Return the stored page for a URL, tolerating a missing or extra trailing slash."""
+        pages = self.snapshot.pages
+        if url in pages:
+            return pages[url]
+        alt = url[:-1] if url.endswith("/") else url + "/"
+        return pages.get(alt)
+
+    @property
+    def home(self) -> Page | None:
+        """Return the home page (first start URL) if the crawl recorded it."""
+        page = self.page(self.site.start_urls[0]) if self.site.start_urls else None
+        return page or self.snapshot.home
+
+    def home_urls(self) -> set[str]:
+        """Return every URL the home page is known by (start URLs, stored and final URL)."""
+        urls = set(self.snapshot.start_urls) | set(self.site.start_urls)
+        home = self.home
+        if home is not None:
+            urls.add(home.url)
+            if home.final_url:
+                urls.add(home.final_url)
+        return urls | {u[:-1] if u.endswith("/") else u + "/" for u in urls}
+
+    def content_columns(self) -> list[Column]:
+        """Return the columns to judge for freshness and blankness.
+
+        The home page's own list is homepage_stale's business; a column whose list pages all
+        failed to load is link_broken's (its emptiness would be the crawler's, not the site's).
+        """
+        home = self.home_urls()
+        out = []
+        for column in self.snapshot.columns:
+            pages = [self.snapshot.pages[u] for u in column.pages if u in self.snapshot.pages]
+            if column.key in home or (pages and not any(reachable(p) for p in pages)):
+                continue
+            out.append(column)
+        return out
+
+
+def reachable(page: Page) -> bool:
+    """Return whether a URL answered with success; a body over the size cap still answered."""
+    if page.ok:
+        return True
+    return page.error == "too_large" and (page.status is None or page.status < 400)
+
+
+def describe_failure(page: Page) -> str:
+    """Return a short Chinese description of why a fetch failed (status or network error)."""
+    if page.error:
+        return ERROR_LABELS.get(page.error, f"请求出错：{page.error}")
+    if page.status is not None:
+        return f"HTTP {page.status}"
+    return "未收到响应"
+
+
+# Spider error codes (crawlers/items.py PageItem.error) in the supervisors' words.
+ERROR_LABELS = {
+    "dns": "域名解析失败",
+    "timeout": "连接超时",
+    "connection": "连接失败",
+    "tls": "证书或加密连接错误",
+    "too_large": "文件过大未下载",
+}
+
+
+def iso(day: dt.date | None) -> str | None:
+    """Return a date as ISO text for JSON evidence."""
+    return day.isoformat() if day else None
+
+
+def unique_subjects(names: list[str], keys: list[str]) -> list[str]:
+    """Return column names as subjects, adding the list URL where two columns share a name."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return [n if counts[n] == 1 else f"{n}（{k}）" for n, k in zip(names, keys, strict=True)]
+
+
+# 国办秘函〔2019〕19号 空白栏目: a list that shows only such text counts as having no content.
+DEFAULT_PLACEHOLDERS = [
+    "暂无信息",
+    "暂无数据",
+    "暂无内容",
+    "暂无记录",
+    "正在建设",
+    "建设中",
+    "敬请期待",
+]
+
+
+def blank_reason(snapshot: SiteSnapshot, column: Column, placeholders: list[str]) -> str | None:
+    """Return why a column counts as blank (空白栏目), or None when it has real content.
+
+    `no_entries`: the list has no entry; `placeholders`: every entry is placeholder text;
+    `placeholder_page`: the list page says 暂无信息 and no entry carries a date (undated
+    "entries" on such a page are navigation debris, not content).
+    """
+    if not column.entries:
+        return "no_entries"
+    if all(any(ph in e.title for ph in placeholders) for e in column.entries):
+        return "placeholders"
+    pages = [snapshot.pages[u] for u in column.pages if u in snapshot.pages]
+    if pages and all(p.placeholder for p in pages) and all(e.date is None for e in column.entries):
+        return "placeholder_page"
+    return None
