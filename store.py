@@ -781,10 +781,14 @@ class Store:
 
     @staticmethod
     def _columns(pages: dict[str, Page], entry_rows: list[sa.Row[Any]]) -> list[Column]:
-        """Group list pages into columns by column_key (else their own URL), in crawl order."""
+        """Group list pages (and the home page's lists) into columns by column_key, in crawl order.
+
+        The home page's entries form a column keyed by its URL: homepage_stale reads it (19号 首页
+        两周无更新), while the column checks skip it (RuleContext.content_columns).
+        """
         groups: dict[str, list[Page]] = {}
         for page in pages.values():  # crawl order, so columns come out as first reached
-            if page.page_type == "list":
+            if page.page_type in ("list", "home"):
                 groups.setdefault(page.column_key or page.url, []).append(page)
         by_page: dict[str, list[sa.Row[Any]]] = {}
         for r in entry_rows:

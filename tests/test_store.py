@@ -328,7 +328,7 @@ def test_snapshot_contents(open_store: Opener) -> None:
     missing = PageItem(
         run_id=run_id, site_id="city", url=PDF, kind="attachment", status=404, method="HEAD"
     )
-    lone.placeholder = True  # type: ignore[attr-defined]  # until PageItem declares it
+    lone.placeholder = True
     s.add_pages([home, p10, lone])
     s.add_pages([p2, article, missing, p1])
 
@@ -364,9 +364,11 @@ def test_snapshot_contents(open_store: Opener) -> None:
     assert by_link[(HOME, EXT)].text == "中国政府网"
     assert not by_link[(COL, ART)].on_home
 
-    # Home entries are not a column; the paginated column is one column in page order.
-    assert [c.key for c in snap.columns] == [COL, LONE]
-    col, lone_col = snap.columns
+    # The home page's entries form their own column (read by homepage_stale); the paginated
+    # column is one column in page order.
+    assert [c.key for c in snap.columns] == [HOME, COL, LONE]
+    home_col, col, lone_col = snap.columns
+    assert [(e.title, e.date) for e in home_col.entries] == [("首页要闻", dt.date(2024, 6, 1))]
     assert col.pages == [COL, COL_P2, COL_P10]
     assert (col.name, col.name_source) == ("通知公告", "breadcrumb")
     assert [(e.page_url, e.position) for e in col.entries] == [
