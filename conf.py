@@ -95,7 +95,10 @@ class CrawlSettings(Strict):
     timeout: float = Field(default=15, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     check_external_links: bool = True
-    user_agent: str = "gongkai/0.1 (+https://github.com/gongkai/gongkai; 政府信息公开检查)"
+    # ASCII only: HTTP header values are Latin-1; some gateways reject raw UTF-8 bytes.
+    user_agent: str = (
+        "gongkai/0.1 (government disclosure audit bot; +https://github.com/gongkai/gongkai)"
+    )
 
 
 class Settings(Strict):

@@ -1,0 +1,98 @@
+"""Run one crawl of a run as a `scrapy crawl site` subprocess and forward its progress lines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Lines the crawl logs for the operator (CrawlProgress, and the spider's 提示 warnings).
+PROGRESS_MARKERS = ("进度：", "完成：", "提示：")
+
+
+def job_dir_for(run_id: int) -> Path:
+    """Return the JOBDIR of a run (relative to the working directory, like the default store)."""
+    return Path("var") / "jobs" / f"run-{run_id}"
+
+
+def crawl_command(
+    config_dir: Path, run_id: int, site_ids: list[str] | None, job_dir: Path
+) -> list[str]:
+    """Return the argv of the crawl subprocess."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "site",
+        "-a",
+        f"run_id={run_id}",
+        "-a",
+        f"config={Path(config_dir).resolve()}",
+        "-s",
+        f"JOBDIR={job_dir.resolve()}",
+    ]
+    if site_ids:
+        cmd += ["-a", "sites=" + ",".join(site_ids)]
+    return cmd
+
+
+def run_crawl(
+    config_dir: Path,
+    db_url: str,
+    run_id: int,
+    site_ids: list[str] | None = None,
+    log_file: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    job_dir: Path | None = None,
+) -> int:
+    """Crawl the run's sites in one Scrapy subprocess; return its exit code.
+
+    The full Scrapy log goes to `log_file`; the Chinese progress lines go to `progress`.
+    A killed crawl resumes from its JOBDIR (var/jobs/run-<id>) when run again with the same id.
+    """
+    job_dir = job_dir or job_dir_for(run_id)
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
+    env["GONGKAI_DB"] = db_url
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONUNBUFFERED"] = "1"
+    log = None
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = log_file.open("a", encoding="utf-8")
+    # The working directory stays the caller's, so a relative sqlite URL names the same file.
+    proc = subprocess.Popen(
+        crawl_command(config_dir, run_id, site_ids, job_dir),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if log is not None:
+                log.write(line)
+            if progress is not None:
+                for marker in PROGRESS_MARKERS:
+                    at = line.find(marker)
+                    if at >= 0:
+                        progress(line[at:].rstrip())
+                        break
+        return proc.wait()
+    except BaseException:
+        # Ctrl-C reaches the child too (same process group); let it save its JOBDIR state.
+        proc.wait()
+        raise
+    finally:
+        if log is not None:
+            log.close()

@@ -1,0 +1,507 @@
+"""The generic spider: crawls every configured site of a run in one Scrapy job, driven by config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Response
+from scrapy.settings import Settings
+from twisted.python.failure import Failure
+
+import conf
+from crawlers.extract import analyse
+from crawlers.items import FetchKind, LinkOut, PageItem
+from crawlers.middlewares import netloc_of
+
+logger = logging.getLogger("gongkai.crawl")
+
+# Checked-only targets whose HEAD answers with an error status are asked again with GET:
+# many government servers and WAFs answer HEAD with 405/501 (or 403/404) while GET works,
+# and a link must not be reported broken on the strength of a refused HEAD.
+HEAD_RETRY_FROM_STATUS = 400
+
+
+class Scope:
+    """Which URLs are on a site: a host:port set (conf.site_netlocs).
+
+    An allowed_domains entry without a port admits that host on any port and its subdomains,
+    as Scrapy's allowed_domains does (conf validates start URLs the same way); without
+    allowed_domains only the start URLs' exact host:port are on-site, since another port of
+    the same host is another site.
+    """
+
+    def __init__(self, site: conf.Site) -> None:
+        self.netlocs = frozenset(conf.site_netlocs(site))
+        self.hosts = frozenset(
+            n for n in self.netlocs if site.allowed_domains and (":" not in n or n.endswith("]"))
+        )
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str):
+            return False
+        netloc = netloc_of(url)
+        if netloc in self.netlocs:
+            return True
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return False
+        return bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
+
+
+def classify_failure(failure: Failure) -> str:
+    """Map a download failure to the PageItem error vocabulary."""
+    excs = _exception_chain(failure.value)
+    names = [type(e).__name__ for e in excs]
+    modules = [type(e).__module__ for e in excs]
+    if any(m.startswith("OpenSSL") for m in modules) or any(
+        n in {"SSLError", "CertificateError", "VerificationError"} for n in names
+    ):
+        return "tls"
+    if any(n in {"DNSLookupError", "CannotResolveHostError"} for n in names):
+        return "dns"
+    if any("Timeout" in n or "TimedOut" in n for n in names):
+        return "timeout"
+    # Only DOWNLOAD_MAXSIZE cancels a download here: with a Content-Length it raises
+    # DownloadCancelledError, while streaming past the limit cancels the deferred.
+    if any(n in {"DownloadCancelledError", "CancelledError"} for n in names):
+        return "too_large"
+    connection = {
+        "ConnectionRefusedError",
+        "DownloadConnectionRefusedError",
+        "ConnectError",
+        "ConnectionLost",
+        "ConnectionDone",
+        "ConnectionAborted",
+        "NoRouteError",
+        "ResponseNeverReceived",
+        "ResponseFailed",
+        "DownloadFailedError",
+        "ResponseDataLossError",
+        "_DataLoss",
+    }
+    if any(n in connection for n in names):
+        return "connection"
+    first = excs[0]
+    detail = str(first).strip().splitlines()[0] if str(first).strip() else ""
+    return f"other:{type(first).__name__}{': ' + detail[:200] if detail else ''}"
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """Flatten an exception, its causes and the failures twisted wraps (ResponseFailed.reasons).
+
+    Scrapy re-raises twisted errors as its own (DownloadFailedError from ResponseNeverReceived
+    from an OpenSSL error), so the telling exception is often a few links down.
+    """
+    out: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(out) < 20:
+        current = todo.pop(0)
+        if any(current is seen for seen in out):
+            continue
+        out.append(current)
+        for reason in getattr(current, "reasons", None) or []:
+            inner = getattr(reason, "value", reason)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                todo.append(linked)
+    return out
+
+
+def _refused(failure: Failure) -> bool:
+    """Return whether nothing listens at the target (retrying with GET would not help)."""
+    names = {type(e).__name__ for e in _exception_chain(failure.value)}
+    return bool(names & {"ConnectionRefusedError", "DownloadConnectionRefusedError"})
+
+
+def _is_html(content_type: str | None) -> bool:
+    """Return whether a Content-Type announces an HTML page (absent counts as HTML)."""
+    if not content_type:
+        return True
+    ctype = content_type.split(";")[0].strip().lower()
+    return "html" in ctype or not ctype
+
+
+def _request(url: str, method: str, spider: SiteSpider, **kwargs: Any) -> Request | None:
+    """Build a request, or None for a URL Scrapy rejects (a malformed link is not a crash)."""
+    try:
+        return Request(url, method=method, callback=spider.parse, errback=spider.on_error, **kwargs)
+    except ValueError:
+        logger.info("忽略无效链接：%s", url)
+        return None
+
+
+def _now() -> str:
+    """Return the current UTC time as an ISO timestamp (fetch time of a row)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class SiteSpider(scrapy.Spider):
+    """Crawl all (or the chosen) sites of a config directory for one run.
+
+    Arguments (scrapy crawl site -a ...): run_id, config (config directory), sites (optional
+    comma-separated site ids). On-site HTML pages are fetched with GET, parsed with
+    crawlers.extract.analyse and followed to max_depth; attachments, images and off-site links
+    are status-checked with HEAD (GET when HEAD is refused) and never crawled further.
+    """
+
+    name = "site"
+
+    def __init__(
+        self, run_id: str | int, config: str, sites: str | None = None, **kwargs: Any
+    ) -> None:
+        """Load the configuration and work out each site's scope and caps."""
+        super().__init__(**kwargs)
+        self.run_id = int(run_id)
+        self.config = conf.load_config(Path(config))
+        wanted = [s.strip() for s in sites.split(",") if s.strip()] if sites else []
+        known = {s.id for s in self.config.sites}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise ValueError(f"未知站点：{', '.join(unknown)}")
+        self.targets = [s for s in self.config.sites if not wanted or s.id in wanted]
+        crawl = self.config.settings.crawl
+        self.check_external = crawl.check_external_links
+        self.scope = {s.id: Scope(s) for s in self.targets}
+        self.max_pages = {s.id: s.max_pages or crawl.max_pages for s in self.targets}
+        self.max_depth = {
+            s.id: crawl.max_depth if s.max_depth is None else s.max_depth for s in self.targets
+        }
+        self.obey_robots = {
+            s.id: crawl.obey_robots if s.obey_robots is None else s.obey_robots
+            for s in self.targets
+        }
+        self.pages_scheduled: Counter[str] = Counter()
+        self.scheduled: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+        """Build the spider, then apply settings.yaml crawl values before settings freeze."""
+        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.apply_settings(crawler.settings)
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        return spider
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Copy the crawl settings (politeness, limits, UA) and per-site slots into Scrapy."""
+        crawl = self.config.settings.crawl
+        values: dict[str, Any] = {
+            "USER_AGENT": crawl.user_agent,
+            "DOWNLOAD_TIMEOUT": crawl.timeout,
+            "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+            "CONCURRENT_REQUESTS": crawl.concurrency_total,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_host,
+            "DOWNLOAD_DELAY": crawl.delay,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": crawl.delay,
+        }
+        slots: dict[str, dict[str, Any]] = {}
+        for site in self.targets:
+            delay = crawl.delay if site.delay is None else site.delay
+            for netloc in self.scope[site.id].netlocs:
+                old = slots.get(netloc, {}).get("delay", 0.0)
+                slots[netloc] = {
+                    "concurrency": crawl.concurrency_per_host,
+                    "delay": max(old, delay),
+                }
+        values["DOWNLOAD_SLOTS"] = slots
+        for name, value in values.items():
+            settings.set(name, value, priority="spider")
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Yield every site's start URLs, round-robin so all sites start at once."""
+        longest = max((len(s.start_urls) for s in self.targets), default=0)
+        for index in range(longest):
+            for site in self.targets:
+                if index < len(site.start_urls):
+                    request = self._page_request(
+                        site.id, site.start_urls[index], depth=0, referer=None, is_home=index == 0
+                    )
+                    if request is not None:
+                        yield request
+
+    def _meta(
+        self, site_id: str, url: str, kind: FetchKind, depth: int, referer: str | None
+    ) -> dict[str, Any]:
+        """Build the meta every request of a site carries."""
+        meta: dict[str, Any] = {
+            "gk_site": site_id,
+            "gk_url": url,
+            "gk_kind": kind,
+            "gk_depth": depth,
+            "gk_referer": referer,
+            # Politeness is per host:port (a site), not per bare host name.
+            "download_slot": netloc_of(url),
+        }
+        if not self.obey_robots[site_id]:
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    def _claim(self, site_id: str, url: str) -> bool:
+        """Return True the first time (site, url) is seen in this process."""
+        key = (site_id, url)
+        if key in self.scheduled:
+            return False
+        self.scheduled.add(key)
+        return True
+
+    def _page_request(
+        self,
+        site_id: str,
+        url: str,
+        depth: int,
+        referer: str | None,
+        *,
+        is_home: bool = False,
+        list_date: str | None = None,
+        column_key: str | None = None,
+    ) -> Request | None:
+        """Request an on-site HTML page, within the site's page cap."""
+        url = url.split("#", 1)[0]
+        if not url.startswith(("http://", "https://")):
+            return None
+        if (site_id, url) in self.scheduled:
+            return None
+        if self.pages_scheduled[site_id] >= self.max_pages[site_id]:
+            return None
+        self._claim(site_id, url)
+        self.pages_scheduled[site_id] += 1
+        meta = self._meta(site_id, url, "page", depth, referer)
+        meta.update(gk_home=is_home, gk_list_date=list_date, gk_column_key=column_key)
+        return _request(url, "GET", self, priority=-depth, meta=meta)
+
+    def _check_request(
+        self, site_id: str, url: str, kind: FetchKind, depth: int, referer: str | None
+    ) -> Request | None:
+        """Request a status check (HEAD) of an attachment, image or off-site link."""
+        url = url.split("#", 1)[0]
+        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
+            return None
+        meta = self._meta(site_id, url, kind, depth, referer)
+        return _request(url, "HEAD", self, priority=-depth, meta=meta)
+
+    def _get_fallback(self, request: Request) -> Request:
+        """Repeat a refused HEAD as a GET that stops after the headers (no body download)."""
+        meta = {k: v for k, v in request.meta.items() if k.startswith("gk_")}
+        meta.update(gk_fallback=True, download_slot=netloc_of(meta["gk_url"]))
+        if request.meta.get("dont_obey_robotstxt"):
+            meta["dont_obey_robotstxt"] = True
+        return Request(
+            meta["gk_url"],
+            callback=self.parse,
+            errback=self.on_error,
+            priority=request.priority,
+            meta=meta,
+            # The same check, repeated: it must run even if this site already fetched the URL
+            # with GET as a page (same fingerprint), or the link would get no row at all.
+            dont_filter=True,
+        )
+
+    def on_headers(self, headers: Any, body_length: int, request: Request, **_: Any) -> None:
+        """Stop downloads whose body the audit does not need (headers_received signal)."""
+        meta = request.meta
+        site_id = meta.get("gk_site")
+        if site_id is None:  # robots.txt and other non-spider requests
+            return
+        if meta.get("gk_fallback"):
+            raise StopDownload(fail=False)
+        if meta.get("gk_kind") == "page":
+            if request.url not in self.scope[site_id]:
+                raise StopDownload(fail=False)  # redirected off-site: status only
+            ctype = headers.get(b"Content-Type")
+            if ctype is not None and not _is_html(ctype.decode("latin-1")):
+                raise StopDownload(fail=False)  # a document behind a page link
+
+    # -- responses -----------------------------------------------------------------------------
+
+    def _item(self, request: Request) -> PageItem:
+        """Start the row of a request's URL from its meta."""
+        meta = request.meta
+        return PageItem(
+            run_id=self.run_id,
+            site_id=meta["gk_site"],
+            url=meta["gk_url"],
+            kind=meta["gk_kind"],
+            method=request.method,
+            depth=meta["gk_depth"],
+            referer=meta.get("gk_referer"),
+            is_home=bool(meta.get("gk_home")),
+            fetched_at=_now(),
+        )
+
+    def _emit(self, item: PageItem) -> PageItem:
+        """Count a finished row for the progress line and hand it on."""
+        stats = self.crawler.stats
+        stats.inc_value("gongkai/fetched")
+        if item.error is not None or (item.status or 0) >= 400:
+            stats.inc_value("gongkai/errors")
+        return item
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        """Record a response; parse and follow on-site HTML pages."""
+        request = response.request
+        assert request is not None
+        meta = response.meta
+        site_id = meta["gk_site"]
+        item = self._item(request)
+        item.final_url = response.url
+        item.status = response.status
+        ctype = response.headers.get(b"Content-Type")
+        item.content_type = ctype.decode("latin-1") if ctype else None
+        stopped = "download_stopped" in response.flags or request.method == "HEAD"
+        length = response.headers.get(b"Content-Length")
+        if stopped:
+            item.size = int(length) if length and length.isdigit() else None
+        else:
+            item.size = len(response.body)
+
+        if item.kind != "page":
+            if (
+                request.method == "HEAD"
+                and not meta.get("gk_fallback")
+                and response.status >= HEAD_RETRY_FROM_STATUS
+            ):
+                yield self._get_fallback(request)
+                return
+            yield self._emit(item)
+            return
+
+        if response.status < 300 and not _is_html(item.content_type):
+            # A page link that serves a document: it is an attachment, status only.
+            item.kind = "attachment"
+            yield self._emit(item)
+            return
+        if response.status >= 300 or stopped or response.url not in self.scope[site_id]:
+            # Error statuses are recorded as found; a redirect off the site is checked, never
+            # crawled further.
+            if item.depth == 0 and response.url not in self.scope[site_id]:
+                logger.warning(
+                    "提示：起始页 %s 跳转到站外地址 %s，未继续抓取；请检查站点 %s 的"
+                    " start_urls 或 allowed_domains",
+                    item.url,
+                    response.url,
+                    site_id,
+                )
+            yield self._emit(item)
+            return
+
+        try:
+            analysis = analyse(
+                response.body,
+                response.url,
+                content_type=item.content_type,
+                is_home=item.is_home,
+                list_date=meta.get("gk_list_date"),
+            )
+        except Exception:  # an extractor bug must cost one page's analysis, never the row
+            logger.exception("解析失败：%s", response.url)
+            self.crawler.stats.inc_value("gongkai/extract_errors")
+            yield self._emit(item)
+            return
+
+        scope = self.scope[site_id]
+        item.encoding = analysis.encoding
+        item.page_type = analysis.page_type
+        item.title = analysis.title
+        item.pub_date = analysis.pub_date
+        item.date_source = analysis.date_source
+        item.date_candidates = list(analysis.date_candidates)
+        item.column = analysis.column
+        item.column_source = analysis.column_source
+        item.metas = dict(analysis.metas)
+        item.text_snippet = analysis.text_snippet
+        item.placeholder = analysis.placeholder
+        item.entries = list(analysis.entries)
+        item.links = [
+            link
+            if link.kind == "external" or link.url in scope
+            else LinkOut(url=link.url, text=link.text, kind="external")
+            for link in analysis.links
+        ]
+        # A list page, or any page with pagination, starts a column unless it continues one.
+        item.column_key = meta.get("gk_column_key") or (
+            item.url if item.page_type == "list" or analysis.next_pages else None
+        )
+        yield self._emit(item)
+        yield from self._follow(item, analysis.next_pages)
+
+    def _follow(self, item: PageItem, next_pages: list[str]) -> Iterator[Request]:
+        """Schedule what a parsed page leads to: entries, pagination, links."""
+        site_id = item.site_id
+        scope = self.scope[site_id]
+        depth = item.depth
+        deeper = depth + 1 <= self.max_depth[site_id]
+        kinds = {link.url: link.kind for link in item.links}
+        # Entries first, so an entry page carries the date its list shows (list_date).
+        if deeper:
+            for entry in item.entries:
+                kind = kinds.get(entry.url, "page" if entry.url in scope else "external")
+                if kind == "page":
+                    req = self._page_request(
+                        site_id, entry.url, depth + 1, item.url, list_date=entry.date
+                    )
+                    if req is not None:
+                        yield req
+        # Pagination continues the same column at the same depth.
+        column_key = item.column_key or item.url
+        for url in next_pages:
+            if url in scope:
+                req = self._page_request(site_id, url, depth, item.url, column_key=column_key)
+                if req is not None:
+                    yield req
+        for link in item.links:
+            req = None
+            if link.kind == "page":
+                if deeper:
+                    req = self._page_request(site_id, link.url, depth + 1, item.url)
+            elif link.kind != "external" or self.check_external:
+                req = self._check_request(site_id, link.url, link.kind, depth + 1, item.url)
+            if req is not None:
+                yield req
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """Turn a failed download into a row with status None and an error code."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):
+            if "robots.txt" in str(failure.value):
+                # Not fetched by the site's own rule: no row, so no finding on its status.
+                self.crawler.stats.inc_value("gongkai/robots_forbidden")
+                if request.meta.get("gk_depth") == 0:
+                    logger.warning(
+                        "提示：robots.txt 禁止抓取起始页 %s；如确需检查，可在 sites.yaml 中为站点 %s"
+                        " 设置 obey_robots: false",
+                        request.meta["gk_url"],
+                        request.meta["gk_site"],
+                    )
+                return
+            item = self._item(request)
+            item.error = f"other:{failure.value}"[:200]
+            yield self._emit(item)
+            return
+        error = classify_failure(failure)
+        meta = request.meta
+        if (
+            request.method == "HEAD"
+            and not meta.get("gk_fallback")
+            and (error == "connection" and not _refused(failure) or error.startswith("other:"))
+        ):
+            # Some servers drop the connection on HEAD; ask once more with GET.
+            yield self._get_fallback(request)
+            return
+        item = self._item(request)
+        item.error = error
+        logger.info("抓取失败：%s（%s）", meta.get("gk_url"), error)
+        yield self._emit(item)
