@@ -61,7 +61,7 @@ class PageItem:
     encoding: str | None = None
     page_type: PageType | None = None
     title: str | None = None
-    pub_date: str | None = None  # the date a reader sees (ISO), see extract.pick_pub_date
+    pub_date: str | None = None  # the date a reader sees (ISO), see extract.analyse
     date_source: str | None = None
     date_candidates: list[DateCandidate] = field(default_factory=list)
     column: str | None = None  # 栏目 name as shown

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -16,33 +15,9 @@ from conf import Site
 from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
 from store import Store, StoreError
 
-PG_URLS = (
-    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-    "postgresql+psycopg://root@127.0.0.1:5432/test",
-)
 AS_OF = dt.date(2024, 6, 30)
 
 Opener = Callable[[], Store]
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> str:
-    """Return a working PostgreSQL URL, or skip (fail under GONGKAI_REQUIRE_POSTGRES=1)."""
-    reasons = []
-    for url in PG_URLS:
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            return url
-        except sa.exc.OperationalError as exc:
-            reasons.append(f"{url}: {str(exc.orig).strip().splitlines()[0]}")
-        finally:
-            engine.dispose()
-    message = "PostgreSQL not reachable: " + "; ".join(reasons)
-    if os.environ.get("GONGKAI_REQUIRE_POSTGRES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
