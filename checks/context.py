@@ -166,11 +166,13 @@ def blank_reason(snapshot: SiteSnapshot, column: Column, placeholders: list[str]
     `placeholder_page`: the list page says 暂无信息 and no entry carries a date (undated
     "entries" on such a page are navigation debris, not content).
     """
+    pages = [snapshot.pages[u] for u in column.pages if u in snapshot.pages]
+    placeholder_page = bool(pages) and all(p.placeholder for p in pages)
     if not column.entries:
-        return "no_entries"
+        # Name the 暂无信息 text when the page shows it: it is what a supervisor will see.
+        return "placeholder_page" if placeholder_page else "no_entries"
     if all(any(ph in e.title for ph in placeholders) for e in column.entries):
         return "placeholders"
-    pages = [snapshot.pages[u] for u in column.pages if u in snapshot.pages]
-    if pages and all(p.placeholder for p in pages) and all(e.date is None for e in column.entries):
+    if placeholder_page and all(e.date is None for e in column.entries):
         return "placeholder_page"
     return None

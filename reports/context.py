@@ -121,6 +121,23 @@ EVIDENCE_LABELS = {
     "reason": "原因",
     "crawl_exit": "抓取进程退出码",
 }
+# Machine codes that checks put in evidence, shown to supervisors in Chinese (the JSON keeps
+# the codes for machine use).
+EVIDENCE_VALUE_LABELS = {
+    "reason": {
+        "no_entries": "列表中没有条目",
+        "placeholders": "只有“暂无信息”类占位条目",
+        "placeholder_page": "页面显示“暂无信息”类提示",
+    },
+    "kind": {"page": "网页", "attachment": "附件", "image": "图片", "external": "站外链接"},
+    "error": {
+        "dns": "域名无法解析",
+        "timeout": "访问超时",
+        "connection": "无法建立连接",
+        "tls": "HTTPS 证书或加密连接错误",
+        "too_large": "超过下载大小上限",
+    },
+}
 _SNIPPET_KEYS = {"snippet", "text_snippet", "excerpt", "html", "body", "content", "placeholder"}
 _STATUS_KEYS = {"status", "http_status", "status_code"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -265,6 +282,8 @@ def _scalar_view(key: str, value: Any) -> EvidenceValue:
     if isinstance(value, dt.date):  # datetime is a date subclass
         return EvidenceValue("date", value.isoformat())
     text = str(value)
+    if text in EVIDENCE_VALUE_LABELS.get(key, {}):
+        return EvidenceValue("text", EVIDENCE_VALUE_LABELS[key][text])
     href = safe_href(text)
     if href is not None:
         return EvidenceValue("url", text, href=href)

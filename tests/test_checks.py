@@ -364,6 +364,13 @@ def test_column_stale_skips_home_list_and_disambiguates_duplicate_names() -> Non
             [("fail", "通知公告")],
             "placeholder_page",
         ),
+        # No entry at all on a page showing 暂无信息: the supervisor sees the placeholder text.
+        (
+            column(TZ, "通知公告", []),
+            page(TZ, page_type="list", placeholder=True),
+            [("fail", "通知公告")],
+            "placeholder_page",
+        ),
         # A page that says 暂无 somewhere but lists dated entries has content.
         (
             column(TZ, "通知公告", [("a", days_ago(1))]),

@@ -627,3 +627,26 @@ def test_rule_with_open_and_muted_findings_keeps_ids_unique(tmp_path: Path) -> N
     (muted_group,) = doc.xpath("//section[@id='muted-link-broken-home']")
     assert len(open_group.xpath(".//tbody/tr")) == 3
     assert len(muted_group.xpath(".//tbody/tr")) == 1
+
+
+def test_evidence_codes_shown_in_chinese() -> None:
+    from reports.context import evidence_fields
+
+    fields = {
+        f.key: f.value.text
+        for f in evidence_fields(
+            {
+                "reason": "placeholder_page",
+                "kind": "attachment",
+                "error": "connection",
+                "text": "dns",
+            }
+        )
+    }
+    assert fields == {
+        "reason": "页面显示“暂无信息”类提示",
+        "kind": "附件",
+        "error": "无法建立连接",
+        # Only the known keys are translated: crawled link text stays as crawled.
+        "text": "dns",
+    }

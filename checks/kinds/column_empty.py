@@ -34,7 +34,7 @@ def column_empty(ctx: RuleContext, p: Params) -> Iterator[Finding]:
             shown = "、".join(dict.fromkeys(e.title for e in column.entries[:3]))
             what = f"列表中只有“{shown}”等占位内容"
         else:
-            what = "列表页显示“暂无信息”类提示且没有注明日期的信息"
+            what = "列表页只显示“暂无信息”类提示，没有注明日期的信息"
         yield ctx.fail(
             subject,
             f"栏目“{column.name}”{what}（{column.key}）。",
