@@ -7,11 +7,12 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,32 +120,69 @@ def _open_store(url: str | None) -> Any:
 # --- pipeline steps ------------------------------------------------------------------------
 
 
-def do_crawl(config: Any, st: Any, as_of: dt.date, site_ids: list[str] | None) -> int:
-    """Start a run, crawl its sites in one Scrapy subprocess, and return the run id."""
+def do_crawl(
+    config: Any,
+    st: Any,
+    as_of: dt.date,
+    site_ids: list[str] | None,
+    *,
+    resume: int | None = None,
+    resume_hint: Callable[[int], str] | None = None,
+) -> int:
+    """Start a run (or continue run `resume`), crawl its sites in one Scrapy subprocess, and
+    return the run id; a failed crawl marks the run incomplete and prints `resume_hint(run_id)`,
+    the command that resumes it (None: the run cannot be resumed, e.g. the demo's)."""
     from crawlers.run import run_crawl
 
-    sites = [s for s in config.sites if not site_ids or s.id in site_ids]
-    run_id = st.start_run(as_of, str(config.root), sites)
     log_dir = Path("var") / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"crawl-run-{run_id}.log"
-    print(f"第 {run_id} 次检查：抓取 {len(sites)} 个站点（日志：{log_file}）")
+    if resume is None:
+        chosen = [s for s in config.sites if not site_ids or s.id in site_ids]
+        run_id = st.start_run(as_of, str(config.root), chosen)
+        sites = [s.id for s in chosen]
+        log_file = log_dir / f"crawl-run-{run_id}.log"
+        print(f"第 {run_id} 次检查：抓取 {len(sites)} 个站点（日志：{log_file}）")
+    else:
+        run_id = resume
+        sites = [s.site_id for s in st.run_sites(run_id)]
+        log_file = log_dir / f"crawl-run-{run_id}.log"
+        stored = sum(c["pages"] for c in st.page_counts(run_id).values())
+        print(
+            f"续抓第 {run_id} 次检查（检查日期 {as_of}）：{len(sites)} 个站点，"
+            f"已入库 {stored} 个网址，不再重复抓取（日志：{log_file}）"
+        )
+
+    def how_to_resume(run_id: int) -> str:
+        if resume_hint is None:
+            return "请重新运行。"
+        return (
+            f"已入库的网址都已保存，可运行以下命令续抓（不会重复抓取）：\n  {resume_hint(run_id)}"
+        )
+
     started = time.monotonic()
-    code = run_crawl(
-        Path(config.root),
-        st.url,
-        run_id,
-        [s.id for s in sites],
-        log_file=log_file,
-        progress=lambda line: print(f"  {line}", flush=True),
-    )
+    try:
+        code = run_crawl(
+            Path(config.root),
+            st.url,
+            run_id,
+            sites,
+            log_file=log_file,
+            progress=lambda line: print(f"  {line}", flush=True),
+        )
+    except KeyboardInterrupt:
+        st.finish_run(
+            run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": "interrupted"}
+        )
+        _err(f"抓取已中断，第 {run_id} 次检查未完成。{how_to_resume(run_id)}")
+        raise
     elapsed = time.monotonic() - started
     counts = st.page_counts(run_id)
     pages = sum(c.get("pages", 0) for c in counts.values())
     print(f"抓取结束：{pages} 个网址，用时 {elapsed:.1f} 秒")
     if code != 0:
-        st.finish_run(run_id, "incomplete", {"crawl_exit": code})
-        _err(f"抓取进程异常退出（代码 {code}），详见 {log_file}；可重新运行 gongkai run 续抓。")
+        st.finish_run(run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": code})
+        why = f"被信号 {-code} 终止" if code < 0 else f"异常退出（代码 {code}）"
+        _err(f"抓取进程{why}，第 {run_id} 次检查未完成，详见 {log_file}。{how_to_resume(run_id)}")
     return run_id
 
 
@@ -259,11 +297,74 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _resume_hint(args: argparse.Namespace) -> Callable[[int], str]:
+    """Return the command that resumes a run started with these arguments."""
+
+    def hint(run_id: int) -> str:
+        parts = ["gongkai", args.command, "--resume", str(run_id)]
+        if args.config != DEFAULT_CONFIG:
+            parts += ["--config", args.config]
+        if args.db:
+            parts += ["--db", args.db]
+        if getattr(args, "out", "report") != "report":
+            parts += ["--out", args.out]
+        return shlex.join(parts)
+
+    return hint
+
+
+def _resume_run(args: argparse.Namespace, config: Any, st: Any) -> Any:
+    """Reopen run --resume N for crawling and return it; exit 3 if it cannot be resumed."""
+    import store
+
+    run_id = args.resume
+    try:
+        run = st.get_run(run_id)
+    except store.StoreError:
+        _err(f"找不到第 {run_id} 次检查，无法续抓（数据库：{st.display_url}）。")
+        raise SystemExit(EXIT_INCOMPLETE) from None
+    if run.status == "complete":
+        _err(
+            f"第 {run_id} 次检查已经完成，无需续抓。重新评判请用 gongkai check --run {run_id}；"
+            "重新抓取请去掉 --resume，开始一次新的检查。"
+        )
+        raise SystemExit(EXIT_INCOMPLETE)
+    wanted = [s.site_id for s in st.run_sites(run_id)]
+    missing = [sid for sid in wanted if sid not in {s.id for s in config.sites}]
+    if missing:
+        _err(
+            f"配置目录 {config.root} 中没有第 {run_id} 次检查的站点：{', '.join(missing)}；"
+            f"请用 --config 指定该次检查使用的配置目录（{run.config_dir}）。"
+        )
+        raise SystemExit(EXIT_CONFIG)
+    try:
+        return st.reopen_run(run_id)
+    except store.StoreError as exc:  # completed meanwhile by another process
+        _err(f"{exc}。")
+        raise SystemExit(EXIT_INCOMPLETE) from None
+
+
+def _check_resume_args(args: argparse.Namespace) -> None:
+    """Refuse options that contradict --resume (exit 2)."""
+    if args.resume is not None and (args.site or args.as_of):
+        _err("--resume 不能与 --site 或 --as-of 同时使用：续抓沿用该次检查原有的站点和检查日期。")
+        raise SystemExit(EXIT_CONFIG)
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl the configured sites into a new run."""
+    """Crawl the configured sites into a new run, or continue an unfinished one (--resume)."""
+    _check_resume_args(args)
     config = _load_config(args.config)
     st = _open_store(_db_url(args, config))
-    run_id = do_crawl(config, st, args.as_of or _today(), args.site)
+    if args.resume is not None:
+        run = _resume_run(args, config, st)
+        run_id = do_crawl(
+            config, st, run.as_of, None, resume=run.id, resume_hint=_resume_hint(args)
+        )
+    else:
+        run_id = do_crawl(
+            config, st, args.as_of or _today(), args.site, resume_hint=_resume_hint(args)
+        )
     print(f"已保存为第 {run_id} 次检查。下一步：gongkai check --run {run_id}")
     return EXIT_OK if st.get_run(run_id).status != "incomplete" else EXIT_INCOMPLETE
 
@@ -299,11 +400,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Crawl, check and report in one go."""
+    """Crawl, check and report in one go (or finish an unfinished run with --resume)."""
+    _check_resume_args(args)
     config = _load_config(args.config)
     st = _open_store(_db_url(args, config))
-    as_of = args.as_of or _today()
-    run_id = do_crawl(config, st, as_of, args.site)
+    if args.resume is not None:
+        run = _resume_run(args, config, st)
+        as_of = run.as_of
+        run_id = do_crawl(config, st, as_of, None, resume=run.id, resume_hint=_resume_hint(args))
+    else:
+        as_of = args.as_of or _today()
+        run_id = do_crawl(config, st, as_of, args.site, resume_hint=_resume_hint(args))
     do_check(config, st, run_id, as_of)
     index = do_report(st, run_id, Path(args.out))
     print()
@@ -329,6 +436,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             config_dir = render_config(Path(tmp), city)
             config = _load_config(str(config_dir))
             st = _open_store(f"sqlite:///{db_path.resolve()}")
+            # The demo's servers, config and database do not outlive it: no resume hint.
             run_id = do_crawl(config, st, samplecity.AS_OF, None)
             do_check(config, st, run_id, samplecity.AS_OF)
             index = do_report(st, run_id, out)
@@ -407,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
             description=desc,
             epilog=f"示例：\n  gongkai {name} --config config/ --as-of 2026-11-23"
             + (" --out report/" if name == "run" else "")
-            + f"\n  gongkai {name} --site portal --site water-co\n\n"
+            + f"\n  gongkai {name} --site portal --site water-co"
+            + f"\n  gongkai {name} --resume 3                 续抓被中断的第 3 次检查\n\n"
             "退出码：0 全部通过；1 有规则不通过；2 配置有误；3 检查未完成。",
             formatter_class=fmt,
         )
@@ -415,6 +524,12 @@ def build_parser() -> argparse.ArgumentParser:
         _add_db(p)
         p.add_argument("--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="检查日期，默认今天")
         p.add_argument("--site", action="append", metavar="ID", help="只检查这个站点（可重复）")
+        p.add_argument(
+            "--resume",
+            type=int,
+            metavar="N",
+            help="续抓未完成的第 N 次检查：沿用其编号、检查日期和站点，已入库的网址不再抓取",
+        )
         if name == "run":
             p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
         p.set_defaults(func=func)

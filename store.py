@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from checks.model import Column, Entry, Finding, Link, Outcome, Page, SiteSnapshot
-from crawlers.items import PageItem
+from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
 
 if TYPE_CHECKING:
     from conf import Site
@@ -230,8 +230,15 @@ def _migration_1(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _migration_2(conn: Connection) -> None:
+    """Add pages.next_pages: the pagination a parsed page leads to, so a resumed crawl can
+    continue a column from the stored page (TRS createPageHTML pages are not links)."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN next_pages {json_type}"))
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2]
 
 _BOOKKEEPING = sa.MetaData()
 schema_version = sa.Table(
@@ -244,6 +251,8 @@ schema_version = sa.Table(
 # The runtime tables: the schema at the latest version.
 METADATA = sa.MetaData()
 _T = _v1_tables(METADATA)
+# Migration 2. NULL on rows written before it: their pagination is unknown.
+_T["pages"].append_column(sa.Column("next_pages", sa.JSON))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -507,6 +516,28 @@ class Store:
             if done.rowcount == 0:
                 raise StoreError(f"找不到运行 #{run_id}")
 
+    def reopen_run(self, run_id: int) -> RunInfo:
+        """Set an unfinished run back to running so its crawl can resume; return it.
+
+        The run keeps its id, as_of, sites and stored pages; its stats restart with the count
+        of resumptions. A complete run is refused: its findings rest on a finished crawl.
+        """
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(runs_t.c.status, runs_t.c.stats).where(runs_t.c.id == run_id)
+            ).first()
+            if row is None:
+                raise StoreError(f"找不到运行 #{run_id}")
+            if row.status == "complete":
+                raise StoreError(f"运行 #{run_id} 已完成，不能续抓")
+            resumed = int((row.stats or {}).get("resumed", 0)) + 1
+            conn.execute(
+                runs_t.update()
+                .where(runs_t.c.id == run_id, runs_t.c.status != "complete")
+                .values(status="running", finished_at=None, stats={"resumed": resumed})
+            )
+        return self.get_run(run_id)
+
     @staticmethod
     def _run_info(row: sa.Row[Any]) -> RunInfo:
         """Build a RunInfo from a runs row."""
@@ -671,6 +702,7 @@ class Store:
             # PageItem does not carry `placeholder` yet (extract.PageAnalysis and checks.Page do);
             # read it when present so the spider can start filling it without a store change.
             "placeholder": item.placeholder,
+            "next_pages": list(item.next_pages),
         }
 
     def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
@@ -680,6 +712,71 @@ class Store:
             query = query.where(pages_t.c.site_id == site_id)
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+    def page_item(self, run_id: int, site_id: str, url: str) -> PageItem | None:
+        """Return a stored URL as a PageItem (with its links, entries and pagination), or None.
+
+        A resumed crawl continues from stored pages with this instead of fetching them again.
+        Links come back one per target, as add_pages keeps them.
+        """
+        key = (pages_t.c.run_id == run_id, pages_t.c.site_id == site_id)
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(pages_t).where(*key, pages_t.c.url == url)).first()
+            if r is None:
+                return None
+            link_rows = conn.execute(
+                sa.select(links_t.c.target_url, links_t.c.text, links_t.c.kind)
+                .where(links_t.c.run_id == run_id, links_t.c.site_id == site_id)
+                .where(links_t.c.source_url == url)
+                .order_by(links_t.c.id)
+            ).all()
+            entry_rows = conn.execute(
+                sa.select(
+                    entries_t.c.title, entries_t.c.url, entries_t.c.date, entries_t.c.position
+                )
+                .where(entries_t.c.run_id == run_id, entries_t.c.site_id == site_id)
+                .where(entries_t.c.page_url == url)
+                .order_by(entries_t.c.position)
+            ).all()
+        return PageItem(
+            run_id=r.run_id,
+            site_id=r.site_id,
+            url=r.url,
+            kind=r.kind,
+            final_url=r.final_url,
+            status=r.status,
+            error=r.error,
+            content_type=r.content_type,
+            size=r.size,
+            method=r.method,
+            depth=r.depth,
+            referer=r.referer,
+            is_home=bool(r.is_home),
+            fetched_at=r.fetched_at,
+            encoding=r.encoding,
+            page_type=r.page_type,
+            title=r.title,
+            pub_date=r.pub_date.isoformat() if r.pub_date else None,
+            date_source=r.date_source,
+            date_candidates=[DateCandidate(source=s, value=v) for s, v in r.date_candidates],
+            column=r.column_name,
+            column_source=r.column_source,
+            column_key=r.column_key,
+            metas=dict(r.metas),
+            links=[LinkOut(url=lr.target_url, text=lr.text, kind=lr.kind) for lr in link_rows],
+            entries=[
+                EntryOut(
+                    title=er.title,
+                    url=er.url,
+                    date=er.date.isoformat() if er.date else None,
+                    position=er.position,
+                )
+                for er in entry_rows
+            ],
+            text_snippet=r.text_snippet,
+            placeholder=bool(r.placeholder),
+            next_pages=list(r.next_pages) if r.next_pages is not None else [],
+        )
 
     def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
         """Return per site: URLs fetched (`pages`), answered OK, failed, and HTML pages (`html`)."""

@@ -355,7 +355,7 @@ _C_GROUPS = (
     ("_imp.", "imports"),
     ("posix.", "imports"),
     ("sqlite3", "SQLAlchemy + sqlite3"),
-    ("pickle", "pickle (JOBDIR queue)"),
+    ("pickle", "pickle"),
     ("_socket", "sockets (C)"),
     ("re.Pattern", "regex (C)"),
     ("_sre", "regex (C)"),

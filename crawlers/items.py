@@ -72,3 +72,6 @@ class PageItem:
     entries: list[EntryOut] = field(default_factory=list)
     text_snippet: str | None = None  # first ~300 chars of body text, for evidence
     placeholder: bool = False  # the list area shows only 暂无信息-style text (19号 空白栏目)
+    # Pagination URLs of a parsed page (extract's next_pages), kept so a resumed crawl can
+    # continue the column from the stored page without fetching it again.
+    next_pages: list[str] = field(default_factory=list)

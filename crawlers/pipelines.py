@@ -9,7 +9,11 @@ from store import Store
 
 
 class StorePipeline:
-    """Buffer PageItems and write them with Store.add_pages, every `batch_size` items and at close."""
+    """Buffer PageItems and write them with Store.add_pages, every `batch_size` items and at close.
+
+    Batching loses nothing: a URL counts as done only once it is stored, so items still in the
+    buffer when the process is killed are fetched again when the run resumes.
+    """
 
     def __init__(self, db_url: str | None, batch_size: int = 50) -> None:
         self.db_url = db_url

@@ -1,4 +1,11 @@
-"""Run one crawl of a run as a `scrapy crawl site` subprocess and forward its progress lines."""
+"""Run one crawl of a run as a `scrapy crawl site` subprocess and forward its progress lines.
+
+Resuming needs no state of its own: the spider skips what the store already holds for the
+run (see SiteSpider), so crawling a killed run again with the same id continues it. There is
+no Scrapy JOBDIR: its request fingerprints would also cover pages fetched but not yet written
+when the process died (so they would never be fetched again), and its disk queues are only
+consistent after a graceful stop.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PROGRESS_MARKERS = ("进度：", "完成：", "提示：")
 
 
-def job_dir_for(run_id: int) -> Path:
-    """Return the JOBDIR of a run (relative to the working directory, like the default store)."""
-    return Path("var") / "jobs" / f"run-{run_id}"
-
-
-def crawl_command(
-    config_dir: Path, run_id: int, site_ids: list[str] | None, job_dir: Path
-) -> list[str]:
+def crawl_command(config_dir: Path, run_id: int, site_ids: list[str] | None) -> list[str]:
     """Return the argv of the crawl subprocess."""
     cmd = [
         sys.executable,
@@ -32,8 +32,6 @@ def crawl_command(
         f"run_id={run_id}",
         "-a",
         f"config={Path(config_dir).resolve()}",
-        "-s",
-        f"JOBDIR={job_dir.resolve()}",
     ]
     if site_ids:
         cmd += ["-a", "sites=" + ",".join(site_ids)]
@@ -47,14 +45,12 @@ def run_crawl(
     site_ids: list[str] | None = None,
     log_file: Path | None = None,
     progress: Callable[[str], None] | None = None,
-    job_dir: Path | None = None,
 ) -> int:
     """Crawl the run's sites in one Scrapy subprocess; return its exit code.
 
     The full Scrapy log goes to `log_file`; the Chinese progress lines go to `progress`.
-    A killed crawl resumes from its JOBDIR (var/jobs/run-<id>) when run again with the same id.
+    Calling it again for a run that was killed resumes that run (see the module docstring).
     """
-    job_dir = job_dir or job_dir_for(run_id)
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
     env["GONGKAI_DB"] = db_url
@@ -67,7 +63,7 @@ def run_crawl(
         log = log_file.open("a", encoding="utf-8")
     # The working directory stays the caller's, so a relative sqlite URL names the same file.
     proc = subprocess.Popen(
-        crawl_command(config_dir, run_id, site_ids, job_dir),
+        crawl_command(config_dir, run_id, site_ids),
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -90,7 +86,7 @@ def run_crawl(
                         break
         return proc.wait()
     except BaseException:
-        # Ctrl-C reaches the child too (same process group); let it save its JOBDIR state.
+        # Ctrl-C reaches the child too (same process group); let it write what it holds.
         proc.wait()
         raise
     finally:

@@ -126,7 +126,6 @@ def crawl_once(tmp: Path, sites: list[dict[str, Any]], crawl: dict[str, Any], **
         run_id,
         log_file=tmp / "crawl.log",
         progress=lines.append,
-        job_dir=tmp / "job",
         **kw,
     )
     with Store(db) as st, st.engine.connect() as conn:
@@ -517,7 +516,7 @@ def test_progress_lines_while_crawling(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.progress[-1].startswith("完成：已抓取 7 页，错误 0")
 
 
-def test_rerun_resumes_from_jobdir(tmp_path: Path) -> None:
+def test_rerun_resumes_from_store(tmp_path: Path) -> None:
     server = SiteServer(
         {
             "/": (200, HTML, page("续抓测试", links("/r1.html"))),
@@ -531,7 +530,6 @@ def test_rerun_resumes_from_jobdir(tmp_path: Path) -> None:
             tmp_path / "config",
             f"sqlite:///{tmp_path / 'gongkai.db'}",
             first.run_id,
-            job_dir=tmp_path / "job",
         )
     finally:
         server.stop()

@@ -374,6 +374,83 @@ def test_snapshot_contents(open_store: Opener) -> None:
         s.load_snapshot(run_id, "nowhere")
 
 
+def test_reopen_run_for_resuming(open_store: Opener) -> None:
+    s = open_store()
+    run_id = s.start_run(AS_OF, "/etc/gongkai", [site()])
+    s.finish_run(run_id, "incomplete", {"crawl_exit": -9})
+    s.add_page(PageItem(run_id=run_id, site_id="city", url=HOME, kind="page", status=200))
+    s.close()
+
+    s = open_store()  # the resuming process
+    run = s.reopen_run(run_id)
+    assert (run.id, run.status, run.finished_at) == (run_id, "running", None)
+    assert (run.as_of, run.config_dir) == (AS_OF, "/etc/gongkai")
+    assert run.stats == {"resumed": 1}  # the failed attempt's exit code no longer applies
+    assert s.get_run(run_id) == run
+    assert s.fetched_urls(run_id) == {HOME}  # stored pages stay
+    assert [i.site_id for i in s.run_sites(run_id)] == ["city"]
+
+    s.reopen_run(run_id)  # a run killed with its CLI stays running; it resumes too
+    s.finish_run(run_id, "complete", s.get_run(run_id).stats)
+    assert s.get_run(run_id).stats == {"resumed": 2}
+    with pytest.raises(StoreError, match="已完成"):
+        s.reopen_run(run_id)
+    assert s.get_run(run_id).status == "complete"
+    with pytest.raises(StoreError, match="找不到运行"):
+        s.reopen_run(run_id + 100)
+
+
+def test_page_item_returns_what_was_stored(open_store: Opener) -> None:
+    s = open_store()
+    run_id = s.start_run(AS_OF, "cfg", [site(), site("dept")])
+    item = list_page(
+        run_id,
+        COL,
+        ["2024-06-01", None],
+        column_key=COL,
+        column="通知公告",
+        column_source="breadcrumb",
+        title="通知公告",
+        final_url=COL + "?page=1",
+        content_type="text/html; charset=gbk",
+        size=2048,
+        referer=HOME,
+        fetched_at="2024-06-30T01:02:03+00:00",
+        encoding="gb18030",
+        pub_date="2024-06-01",
+        date_source="list",
+        date_candidates=[DateCandidate(source="url", value="2024-06-01")],
+        metas={"ColumnName": "通知公告"},
+        links=[
+            LinkOut(url=ART, text="关于开展检查的通知", kind="page"),
+            LinkOut(url=PDF, text="年度报告", kind="attachment"),
+            LinkOut(url=EXT, text="中国政府网", kind="external"),
+        ],
+        text_snippet="通知公告 关于开展检查的通知",
+        placeholder=True,
+        # TRS createPageHTML pages are no links: only next_pages remembers them.
+        next_pages=[COL_P2, COL_P10],
+    )
+    s.add_page(item)
+    s.add_page(PageItem(run_id=run_id, site_id="dept", url=COL, kind="external", status=404))
+
+    assert s.page_item(run_id, "city", COL) == item
+    assert s.page_item(run_id, "dept", COL) == PageItem(
+        run_id=run_id, site_id="dept", url=COL, kind="external", status=404
+    )
+    assert s.page_item(run_id, "city", ART) is None
+    assert s.page_item(run_id + 1, "city", COL) is None
+    # Links come back once per target, as stored.
+    item.links.append(LinkOut(url=ART, text="更多", kind="page"))
+    s.add_page(item)
+    got = s.page_item(run_id, "city", COL)
+    assert got is not None and [lk.text for lk in got.links] == [
+        "关于开展检查的通知",
+        "年度报告",
+        "中国政府网",
+    ]
+
+
 def test_bad_entry_date_is_rejected(open_store: Opener) -> None:
     s = open_store()
     run_id = s.start_run(AS_OF, "cfg", [site()])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -15,12 +16,14 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.settings import Settings
+from scrapy.spidermiddlewares.referer import DefaultReferrerPolicy
 from twisted.python.failure import Failure
 
 import conf
 from crawlers.extract import analyse
 from crawlers.items import FetchKind, LinkOut, PageItem
 from crawlers.middlewares import netloc_of
+from store import Store
 
 logger = logging.getLogger("gongkai.crawl")
 
@@ -154,6 +157,12 @@ class SiteSpider(scrapy.Spider):
     comma-separated site ids). On-site HTML pages are fetched with GET, parsed with
     crawlers.extract.analyse and followed to max_depth; attachments, images and off-site links
     are status-checked with HEAD (GET when HEAD is refused) and never crawled further.
+
+    The store is the crawl's memory: a URL already stored for (run, site) is never fetched
+    again. A stored page is followed from its stored links, entries and pagination instead,
+    through the same `_follow` a fetched page goes through, so a crawl killed at any point
+    resumes by running it again with the same run id: what was written is kept, what was
+    fetched but not yet written is fetched again, and the frontier is rebuilt from the store.
     """
 
     name = "site"
@@ -184,14 +193,35 @@ class SiteSpider(scrapy.Spider):
         }
         self.pages_scheduled: Counter[str] = Counter()
         self.scheduled: set[tuple[str, str]] = set()
+        # Resuming: the URLs this run already stored per site, and the stored URLs reached but
+        # not yet followed, shallowest first (the order a fetching crawl reaches them).
+        self.store: Store | None = None
+        self.stored: dict[str, set[str]] = {s.id: set() for s in self.targets}
+        self.replay: list[tuple[int, int, str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         """Build the spider, then apply settings.yaml crawl values before settings freeze."""
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.apply_settings(crawler.settings)
+        spider.open_store(crawler.settings.get("GONGKAI_DB") or None)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
+
+    def open_store(self, db_url: str | None) -> None:
+        """Open the run's store and read which URLs each site has already stored."""
+        self.store = Store(db_url)
+        self.stored = {s.id: self.store.fetched_urls(self.run_id, s.id) for s in self.targets}
+        done = sum(len(urls) for urls in self.stored.values())
+        if done:  # the CLI tells the operator; this line is for the log file
+            logger.info("续抓第 %s 次检查：库中已有 %s 个网址，不再重复抓取", self.run_id, done)
+
+    def close_store(self) -> None:
+        """Release the store's connections (spider_closed signal)."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
     def apply_settings(self, settings: Settings) -> None:
         """Copy the crawl settings (politeness, limits, UA) and per-site slots into Scrapy."""
@@ -232,6 +262,8 @@ class SiteSpider(scrapy.Spider):
                     )
                     if request is not None:
                         yield request
+        for request in self._replay():
+            yield request
 
     def _meta(
         self, site_id: str, url: str, kind: FetchKind, depth: int, referer: str | None
@@ -279,6 +311,9 @@ class SiteSpider(scrapy.Spider):
             return None
         self._claim(site_id, url)
         self.pages_scheduled[site_id] += 1
+        if url in self.stored[site_id]:
+            self._defer(site_id, url, depth)
+            return None
         meta = self._meta(site_id, url, "page", depth, referer)
         meta.update(gk_home=is_home, gk_list_date=list_date, gk_column_key=column_key)
         return _request(url, "GET", self, priority=-depth, meta=meta)
@@ -290,8 +325,38 @@ class SiteSpider(scrapy.Spider):
         url = url.split("#", 1)[0]
         if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
             return None
+        if url in self.stored[site_id]:
+            self._defer(site_id, url, depth)
+            return None
         meta = self._meta(site_id, url, kind, depth, referer)
         return _request(url, "HEAD", self, priority=-depth, meta=meta)
+
+    def _defer(self, site_id: str, url: str, depth: int) -> None:
+        """Queue a stored URL, reached and claimed, to be followed from the store."""
+        heapq.heappush(self.replay, (depth, len(self.scheduled), site_id, url))
+
+    def _replay(self) -> Iterator[Request]:
+        """Follow the queued stored URLs from the store, breadth-first; yield what to fetch.
+
+        A stored page leads where it led when it was fetched (same links, entries, pagination,
+        depth and column), and pages it leads to that are stored too are followed in turn.
+        Attachments, images, external links and unparsed pages lead nowhere.
+        """
+        while self.replay and self.store is not None:
+            _, _, site_id, url = heapq.heappop(self.replay)
+            item = self.store.page_item(self.run_id, site_id, url)
+            if item is None or item.kind != "page" or item.page_type is None:
+                continue
+            parent = item.final_url or item.url
+            for request in self._follow(item, item.next_pages):
+                # The Referer a fetching crawl would send (RefererMiddleware's default policy):
+                # some servers refuse attachment downloads without one.
+                referrer = DefaultReferrerPolicy().referrer(parent, request.url)
+                if referrer is None:
+                    request.meta["referrer_policy"] = "no-referrer"
+                else:
+                    request.headers["Referer"] = referrer
+                yield request
 
     def _get_fallback(self, request: Request) -> Request:
         """Repeat a refused HEAD as a GET that stops after the headers (no body download)."""
@@ -431,12 +496,14 @@ class SiteSpider(scrapy.Spider):
             else LinkOut(url=link.url, text=link.text, kind="external")
             for link in analysis.links
         ]
+        item.next_pages = list(analysis.next_pages)
         # A list page, or any page with pagination, starts a column unless it continues one.
         item.column_key = meta.get("gk_column_key") or (
             item.url if item.page_type == "list" or analysis.next_pages else None
         )
         yield self._emit(item)
-        yield from self._follow(item, analysis.next_pages)
+        yield from self._follow(item, item.next_pages)
+        yield from self._replay()
 
     def _follow(self, item: PageItem, next_pages: list[str]) -> Iterator[Request]:
         """Schedule what a parsed page leads to: entries, pagination, links."""
