@@ -237,8 +237,15 @@ def _migration_2(conn: Connection) -> None:
     conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN next_pages {json_type}"))
 
 
+def _migration_3(conn: Connection) -> None:
+    """Add outcomes.title/basis/severity: a rule that passed everywhere is still named in the
+    report with its legal basis."""
+    for column in ("title", "basis", "severity"):
+        conn.execute(sa.text(f"ALTER TABLE outcomes ADD COLUMN {column} TEXT"))
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
 
 _BOOKKEEPING = sa.MetaData()
 schema_version = sa.Table(
@@ -253,6 +260,9 @@ METADATA = sa.MetaData()
 _T = _v1_tables(METADATA)
 # Migration 2. NULL on rows written before it: their pagination is unknown.
 _T["pages"].append_column(sa.Column("next_pages", sa.JSON))
+# Migration 3. NULL on rows written before it.
+for _name in ("title", "basis", "severity"):
+    _T["outcomes"].append_column(sa.Column(_name, sa.Text))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -964,6 +974,9 @@ class Store:
                             "check_kind": o.check,
                             "status": o.status,
                             "findings": o.findings,
+                            "title": o.title,
+                            "basis": o.basis,
+                            "severity": o.severity,
                         }
                         for o in outcomes
                     ],
@@ -1001,7 +1014,14 @@ class Store:
             ).all()
         return [
             Outcome(
-                site=r.site, rule=r.rule, check=r.check_kind, status=r.status, findings=r.findings
+                site=r.site,
+                rule=r.rule,
+                check=r.check_kind,
+                status=r.status,
+                findings=r.findings,
+                title=r.title or "",
+                basis=r.basis or "",
+                severity=r.severity or "",
             )
             for r in rows
         ]

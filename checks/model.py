@@ -132,3 +132,7 @@ class Outcome:
     check: str
     status: Status
     findings: int = 0
+    # The rule's own words, so a report can name a rule that passed everywhere.
+    title: str = ""
+    basis: str = ""
+    severity: str = ""

@@ -103,6 +103,9 @@ def run_checks(
                     check=rule.check,
                     status=worst([f.status for f in found]),
                     findings=len(found),
+                    title=rule.title,
+                    basis=rule.basis,
+                    severity=rule.severity,
                 )
             )
     findings.sort(key=lambda f: (f.site, f.rule, f.subject, f.status, f.message))

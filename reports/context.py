@@ -439,8 +439,10 @@ def rule_infos(findings: Iterable[Finding], outcomes: Iterable[Outcome]) -> dict
         if known is None or (not known.title and f.title):
             infos[f.rule] = RuleInfo(f.rule, f.check, f.title or f.rule, f.basis, f.severity)
     for o in outcomes:
-        # A rule that passed everywhere has no finding to borrow a title from: show its id.
-        infos.setdefault(o.rule, RuleInfo(o.rule, o.check, o.rule, "", ""))
+        known = infos.get(o.rule)
+        if known is None or (known.title == o.rule and o.title):
+            # Outcomes carry the rule's title and basis; older runs lack them: show the id.
+            infos[o.rule] = RuleInfo(o.rule, o.check, o.title or o.rule, o.basis, o.severity)
     return infos
 
 

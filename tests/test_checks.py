@@ -650,6 +650,12 @@ def test_invalid_params_unknown_kind_and_missing_snapshot_are_errors() -> None:
     findings, outcomes = run_checks({}, config([make_site()], [make_rule("homepage_stale")]), NOW)
     assert statuses(findings) == [("error", "抓取数据")]
     assert [(o.rule, o.status, o.findings) for o in outcomes] == [("homepage-stale", "error", 1)]
+    # The outcome carries the rule's words, so a report can name it even where it passed.
+    assert (outcomes[0].title, outcomes[0].basis, outcomes[0].severity) == (
+        "homepage_stale 标题",
+        "homepage_stale 依据",
+        "high",
+    )
 
 
 def test_applies_to_selects_sites() -> None:

@@ -650,3 +650,24 @@ def test_evidence_codes_shown_in_chinese() -> None:
         # Only the known keys are translated: crawled link text stays as crawled.
         "text": "dns",
     }
+
+
+def test_rule_passed_everywhere_is_named_with_its_basis() -> None:
+    from reports.context import rule_infos
+
+    passed = Outcome(
+        site="a",
+        rule="homepage-stale",
+        check="homepage_stale",
+        status="pass",
+        title="首页长期未更新",
+        basis="国办秘函〔2019〕19号",
+        severity="high",
+    )
+    old = Outcome(site="a", rule="legacy", check="x", status="pass")  # a run before migration 3
+    infos = rule_infos([], [passed, old])
+    assert (infos["homepage-stale"].title, infos["homepage-stale"].basis) == (
+        "首页长期未更新",
+        "国办秘函〔2019〕19号",
+    )
+    assert infos["legacy"].title == "legacy"

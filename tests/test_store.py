@@ -502,7 +502,15 @@ def test_results_round_trip(open_store: Opener) -> None:
             status="fail",
             findings=3,
         ),
-        Outcome(site="city", rule="home-links", check="link_check", status="pass"),
+        Outcome(
+            site="city",
+            rule="home-links",
+            check="link_check",
+            status="pass",
+            title="首页不可用链接",
+            basis="国办秘函〔2019〕19号",
+            severity="high",
+        ),
     ]
     s.save_results(run_id, findings, outcomes)
     s.save_results(other, [finding("其他")], [])
