@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from conf import CrawlSettings
+
 BOT_NAME = "gongkai"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
@@ -17,7 +19,7 @@ GONGKAI_DB = os.environ.get("GONGKAI_DB")
 # Seconds between the Chinese progress lines the runner forwards to the operator.
 GONGKAI_PROGRESS_INTERVAL = float(os.environ.get("GONGKAI_PROGRESS_INTERVAL", "5"))
 
-USER_AGENT = "gongkai/0.1 (+https://github.com/gongkai/gongkai; 政府信息公开检查)"
+USER_AGENT = CrawlSettings().user_agent  # one default, ASCII-only (see conf.CrawlSettings)
 
 # robots.txt is obeyed by default; a site with `obey_robots: false` marks its requests with
 # meta dont_obey_robotstxt, which the stock middleware honours per request.
