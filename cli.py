@@ -1,4 +1,4 @@
-"""Command-line interface: `gongkai validate|extract|crawl|check|report|run|demo`."""
+"""Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|demo`."""
 
 from __future__ import annotations
 
@@ -297,6 +297,35 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_annual_report(args: argparse.Namespace) -> int:
+    """Print one annual report's parsed tables and check results as JSON."""
+    from checks.annual import check_report
+    from crawlers.annual_report import UnreadableReport, read_report
+
+    def load(name: str, year: int | None) -> Any:
+        path = Path(name)
+        try:
+            return read_report(path.read_bytes(), path.name, year=year)
+        except OSError as exc:
+            raise UnreadableReport(f"无法读取文件 {path}：{exc.strerror}") from exc
+
+    try:
+        report = load(args.file, args.year)
+        previous = load(args.previous, None) if args.previous else None
+    except UnreadableReport as exc:
+        _err(f"无法读取年报：{exc}")
+        return EXIT_CONFIG
+    if previous is not None and previous.year is None and report.year is not None:
+        previous.year = report.year - 1
+    problems = check_report(report, previous, boilerplate_threshold=args.similarity)
+    data: dict[str, Any] = {"report": report.to_json()}
+    if previous is not None:
+        data["previous"] = {"source": previous.source, "year": previous.year}
+    data["problems"] = [p.to_json() for p in problems]
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return EXIT_FAIL if problems else EXIT_OK
+
+
 def _resume_hint(args: argparse.Namespace) -> Callable[[int], str]:
     """Return the command that resumes a run started with these arguments."""
 
@@ -499,6 +528,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--home", action="store_true", help="按网站首页处理（收集首页全部列表）")
     p.add_argument("--links", action="store_true", help="同时输出页面上的全部链接")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser(
+        "annual-report",
+        help="核对单份政府信息公开工作年度报告",
+        description="读取一份年报（HTML、PDF 文字版、DOCX 或纯文本），以 JSON 输出六个部分、统计期限、"
+        "表格格式版本、表二/表三/表四的每个数字，以及结构、勾稽关系的检查结果；给出上一年度年报时"
+        "还核对表三结转数和第一、五部分是否雷同。扫描版 PDF（无文字层）不做文字识别。",
+        epilog="示例：\n  gongkai annual-report 2024年报.pdf\n"
+        "  gongkai annual-report 2024年报.pdf --previous 2023年报.pdf\n"
+        "  gongkai annual-report report.html --year 2024\n\n"
+        "退出码：0 未发现问题；1 发现问题；2 文件无法读取。",
+        formatter_class=fmt,
+    )
+    p.add_argument("file", help="年报文件（.pdf、.docx、.html、.txt）")
+    p.add_argument("--year", type=int, metavar="Y", help="报告年度（默认从标题或统计期限识别）")
+    p.add_argument("--previous", metavar="FILE2", help="上一年度的年报，用于核对结转数和雷同")
+    p.add_argument(
+        "--similarity",
+        type=float,
+        default=0.7,
+        metavar="R",
+        help="与上一年度相比判为雷同的相似度阈值（0–1，默认 0.7）",
+    )
+    p.set_defaults(func=cmd_annual_report)
 
     for name, func, helptext, desc in (
         (

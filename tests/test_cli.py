@@ -11,7 +11,16 @@ import pytest
 
 import cli
 
-SUBCOMMANDS = ["validate", "extract", "crawl", "run", "check", "report", "demo"]
+SUBCOMMANDS = [
+    "validate",
+    "extract",
+    "annual-report",
+    "crawl",
+    "run",
+    "check",
+    "report",
+    "demo",
+]
 
 
 @pytest.mark.parametrize("name", SUBCOMMANDS)
