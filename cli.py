@@ -188,6 +188,7 @@ def do_crawl(
 
 def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[Any], list[Any]]:
     """Evaluate the rules on a stored run and save the findings."""
+    from checks.history import annotate, load_previous
     from checks.runner import run_checks
 
     run_sites = st.run_sites(run_id)
@@ -195,7 +196,9 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
     # A run may cover a subset of the configured sites (`--site`): judge only those.
     scoped = dataclasses.replace(config, sites=[s for s in config.sites if s.id in snapshots])
     findings, outcomes = run_checks(snapshots, scoped, as_of)
-    st.save_results(run_id, findings, outcomes)
+    # New / persisting / resolved against each site's previous complete run.
+    findings, history = annotate(findings, outcomes, load_previous(st, run_id), as_of)
+    st.save_results(run_id, findings, outcomes, history)
     run = st.get_run(run_id)
     if run.status == "running":
         st.finish_run(run_id, "complete", dict(run.stats or {}))
@@ -228,7 +231,14 @@ def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
         }
         for s in st.run_sites(run_id)
     ]
-    return write_report(out_dir, run_dict, sites, st.findings(run_id), st.outcomes(run_id))
+    return write_report(
+        out_dir,
+        run_dict,
+        sites,
+        st.findings(run_id),
+        st.outcomes(run_id),
+        history=st.history(run_id),
+    )
 
 
 def print_summary(st: Any, run_id: int) -> None:
@@ -242,9 +252,24 @@ def print_summary(st: Any, run_id: int) -> None:
         counts[o.site][o.status] += 1
     findings = st.findings(run_id)
     per_site: dict[str, int] = {}
+    new: dict[str, int] = {}
     for f in findings:
         if f.status in ("fail", "warn", "error"):
             per_site[f.site] = per_site.get(f.site, 0) + 1
+            new[f.site] = new.get(f.site, 0) + (f.change == "new")
+    history = st.history(run_id)
+    resolved: dict[str, int] = {}
+    for f in history.resolved if history else []:
+        resolved[f.site] = resolved.get(f.site, 0) + 1
+
+    def changes(sid: str) -> list[Any]:
+        # 新增 / 已整改 against the site's previous complete run (checks/history.py).
+        if history is None:
+            return ["—", "—"]
+        if history.previous.get(sid) is None:
+            return ["首次检查", "—"]
+        return [new.get(sid, 0), resolved.get(sid, 0)]
+
     order = sorted(counts, key=lambda s: (-counts[s]["fail"], -counts[s]["error"], s))
     rows = [
         [
@@ -255,10 +280,12 @@ def print_summary(st: Any, run_id: int) -> None:
             counts[sid]["error"],
             counts[sid]["pass"],
             per_site.get(sid, 0),
+            *changes(sid),
         ]
         for sid in order
     ]
-    print(format_table(["站点", "标识", "不通过", "警告", "无法检查", "通过", "问题条数"], rows))
+    headers = ["站点", "标识", "不通过", "警告", "无法检查", "通过", "问题条数", "新增", "已整改"]
+    print(format_table(headers, rows))
 
 
 def _exit_code(st: Any, run_id: int) -> int:

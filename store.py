@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from checks.history import History
 from checks.model import Column, Entry, Finding, Link, Outcome, Page, SiteSnapshot
 from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
 
@@ -244,8 +245,86 @@ def _migration_3(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE outcomes ADD COLUMN {column} TEXT"))
 
 
+def _history_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the finding-history tables on `md` (which must hold `runs`)."""
+    # The previous run's problems (不通过/警告) that a run no longer finds: same columns as
+    # findings, so `findings(run_id)` keeps meaning "problems found in this run".
+    resolved = sa.Table(
+        "resolved",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site", sa.String(63), nullable=False),
+        sa.Column("rule", sa.String(63), nullable=False),
+        sa.Column("check_kind", sa.String(63), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("url", sa.Text),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("evidence", sa.JSON, nullable=False),
+        sa.Column("basis", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("mute_reason", sa.Text),
+        sa.Column("fingerprint", sa.String(64)),
+        sa.Column("change", sa.String(16)),
+        sa.Column("first_seen", sa.Date),
+        sa.Column("previous_status", sa.String(8)),
+        sa.Index("ix_resolved_run_site", "run_id", "site"),
+    )
+    # One row per site of a checked run: the run its history was compared with (NULL: the
+    # site's first complete check). No rows: the run was checked before history existed.
+    site_history = sa.Table(
+        "site_history",
+        md,
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("site", sa.String(63), primary_key=True),
+        sa.Column("previous_run", sa.Integer),
+        sa.Column("previous_as_of", sa.Date),
+    )
+    return {t.name: t for t in (resolved, site_history)}
+
+
+_HISTORY_FINDING_COLUMNS = (
+    ("fingerprint", "VARCHAR(64)"),
+    ("change", "VARCHAR(16)"),
+    ("first_seen", "DATE"),
+    ("previous_status", "VARCHAR(8)"),
+)
+
+
+def _migration_history(conn: Connection) -> None:
+    """Add finding history: findings.fingerprint/change/first_seen/previous_status and the
+    resolved and site_history tables (checks/history.py). Touches nothing another migration
+    adds, so its place in MIGRATIONS does not matter."""
+    for column, ddl_type in _HISTORY_FINDING_COLUMNS:
+        conn.execute(sa.text(f"ALTER TABLE findings ADD COLUMN {column} {ddl_type}"))
+    md = sa.MetaData()
+    sa.Table("runs", md, sa.Column("id", sa.Integer, primary_key=True))  # FK target only
+    for table in _history_tables(md).values():
+        table.create(conn)
+
+
+def _migration_footer(conn: Connection) -> None:
+    """Add pages.footer: what the page footer shows (网站标识码, ICP备案, 公网安备, 主办单位,
+    党政机关网站标识) for meta_missing. Touches nothing another migration adds, so its place in
+    MIGRATIONS does not matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN footer {json_type}"))
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_history,
+    _migration_footer,
+]
 
 _BOOKKEEPING = sa.MetaData()
 schema_version = sa.Table(
@@ -263,6 +342,14 @@ _T["pages"].append_column(sa.Column("next_pages", sa.JSON))
 # Migration 3. NULL on rows written before it.
 for _name in ("title", "basis", "severity"):
     _T["outcomes"].append_column(sa.Column(_name, sa.Text))
+# Migration _migration_history. NULL on findings saved before it: they carry no history.
+_T["findings"].append_column(sa.Column("fingerprint", sa.String(64)))
+_T["findings"].append_column(sa.Column("change", sa.String(16)))
+_T["findings"].append_column(sa.Column("first_seen", sa.Date))
+_T["findings"].append_column(sa.Column("previous_status", sa.String(8)))
+_T.update(_history_tables(METADATA))
+# Migration _migration_footer. NULL on rows written before it: the footer was not read.
+_T["pages"].append_column(sa.Column("footer", sa.JSON))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -270,6 +357,8 @@ links_t = _T["links"]
 entries_t = _T["entries"]
 findings_t = _T["findings"]
 outcomes_t = _T["outcomes"]
+resolved_t = _T["resolved"]
+site_history_t = _T["site_history"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -713,6 +802,7 @@ class Store:
             # read it when present so the spider can start filling it without a store change.
             "placeholder": item.placeholder,
             "next_pages": list(item.next_pages),
+            "footer": dict(item.footer),
         }
 
     def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
@@ -786,6 +876,7 @@ class Store:
             text_snippet=r.text_snippet,
             placeholder=bool(r.placeholder),
             next_pages=list(r.next_pages) if r.next_pages is not None else [],
+            footer=dict(r.footer) if r.footer is not None else {},
         )
 
     def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
@@ -865,6 +956,7 @@ class Store:
                 metas=dict(r.metas),
                 text_snippet=r.text_snippet,
                 placeholder=bool(r.placeholder),
+                footer=dict(r.footer) if r.footer is not None else {},
             )
         homes = {url for url, p in pages.items() if p.is_home}
         links = [
@@ -936,33 +1028,20 @@ class Store:
 
     # -- check results -----------------------------------------------------------------------
 
-    def save_results(self, run_id: int, findings: list[Finding], outcomes: list[Outcome]) -> None:
-        """Replace a run's findings and outcomes."""
+    def save_results(
+        self,
+        run_id: int,
+        findings: list[Finding],
+        outcomes: list[Outcome],
+        history: History | None = None,
+    ) -> None:
+        """Replace a run's findings, outcomes and history (resolved findings, the runs compared
+        with) in one transaction; without `history` the run keeps none."""
         with self.engine.begin() as conn:
-            conn.execute(findings_t.delete().where(findings_t.c.run_id == run_id))
-            conn.execute(outcomes_t.delete().where(outcomes_t.c.run_id == run_id))
+            for table in (findings_t, outcomes_t, resolved_t, site_history_t):
+                conn.execute(table.delete().where(table.c.run_id == run_id))
             if findings:
-                conn.execute(
-                    findings_t.insert(),
-                    [
-                        {
-                            "run_id": run_id,
-                            "site": f.site,
-                            "rule": f.rule,
-                            "check_kind": f.check,
-                            "status": f.status,
-                            "severity": f.severity,
-                            "subject": f.subject,
-                            "url": f.url,
-                            "message": f.message,
-                            "evidence": f.evidence,
-                            "basis": f.basis,
-                            "title": f.title,
-                            "mute_reason": f.mute_reason,
-                        }
-                        for f in findings
-                    ],
-                )
+                conn.execute(findings_t.insert(), [self._finding_row(run_id, f) for f in findings])
             if outcomes:
                 conn.execute(
                     outcomes_t.insert(),
@@ -981,30 +1060,132 @@ class Store:
                         for o in outcomes
                     ],
                 )
+            if history is None:
+                return
+            if history.resolved:
+                conn.execute(
+                    resolved_t.insert(), [self._finding_row(run_id, f) for f in history.resolved]
+                )
+            if history.previous:
+                conn.execute(
+                    site_history_t.insert(),
+                    [
+                        {
+                            "run_id": run_id,
+                            "site": site,
+                            "previous_run": prev[0] if prev else None,
+                            "previous_as_of": _to_date(prev[1]) if prev else None,
+                        }
+                        for site, prev in history.previous.items()
+                    ],
+                )
 
-    def findings(self, run_id: int) -> list[Finding]:
-        """Return a run's findings in the order they were saved."""
+    @staticmethod
+    def _finding_row(run_id: int, f: Finding) -> dict[str, Any]:
+        """Map a Finding to a findings (or resolved) row."""
+        return {
+            "run_id": run_id,
+            "site": f.site,
+            "rule": f.rule,
+            "check_kind": f.check,
+            "status": f.status,
+            "severity": f.severity,
+            "subject": f.subject,
+            "url": f.url,
+            "message": f.message,
+            "evidence": f.evidence,
+            "basis": f.basis,
+            "title": f.title,
+            "mute_reason": f.mute_reason,
+            "fingerprint": f.fingerprint or None,
+            "change": f.change,
+            "first_seen": _to_date(f.first_seen),
+            "previous_status": f.previous_status,
+        }
+
+    @staticmethod
+    def _finding(r: sa.Row[Any]) -> Finding:
+        """Build a Finding from a findings (or resolved) row."""
+        return Finding(
+            site=r.site,
+            rule=r.rule,
+            check=r.check_kind,
+            status=r.status,
+            severity=r.severity,
+            subject=r.subject,
+            url=r.url,
+            message=r.message,
+            evidence=r.evidence,
+            basis=r.basis,
+            title=r.title,
+            mute_reason=r.mute_reason,
+            fingerprint=r.fingerprint or "",
+            change=r.change,
+            first_seen=r.first_seen.isoformat() if r.first_seen else None,
+            previous_status=r.previous_status,
+        )
+
+    def findings(self, run_id: int, site: str | None = None) -> list[Finding]:
+        """Return a run's findings (optionally one site's) in the order they were saved."""
+        query = sa.select(findings_t).where(findings_t.c.run_id == run_id)
+        if site is not None:
+            query = query.where(findings_t.c.site == site)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(findings_t.c.id)).all()
+        return [self._finding(r) for r in rows]
+
+    def resolved(self, run_id: int) -> list[Finding]:
+        """Return the previous runs' problems that run `run_id` no longer found (已整改)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(findings_t).where(findings_t.c.run_id == run_id).order_by(findings_t.c.id)
+                sa.select(resolved_t).where(resolved_t.c.run_id == run_id).order_by(resolved_t.c.id)
             ).all()
-        return [
-            Finding(
-                site=r.site,
-                rule=r.rule,
-                check=r.check_kind,
-                status=r.status,
-                severity=r.severity,
-                subject=r.subject,
-                url=r.url,
-                message=r.message,
-                evidence=r.evidence,
-                basis=r.basis,
-                title=r.title,
-                mute_reason=r.mute_reason,
+        return [self._finding(r) for r in rows]
+
+    def history(self, run_id: int) -> History | None:
+        """Return a run's history (runs compared with, resolved findings), or None when the run
+        was checked without history (before it existed, or not checked yet)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(site_history_t)
+                .where(site_history_t.c.run_id == run_id)
+                .order_by(site_history_t.c.site)
+            ).all()
+        if not rows:
+            return None
+        previous: dict[str, tuple[int, str] | None] = {
+            r.site: (
+                (int(r.previous_run), r.previous_as_of.isoformat())
+                if r.previous_run is not None
+                else None
             )
             for r in rows
-        ]
+        }
+        return History(previous=previous, resolved=self.resolved(run_id))
+
+    def previous_runs(self, run_id: int) -> dict[str, RunInfo]:
+        """Return, per site of run `run_id`, the latest earlier complete run that covered it.
+
+        "Earlier" is by run id (the order runs were started), not by as_of: a re-audit of an
+        old date still compares with what was checked before it. Sites without one are absent.
+        """
+        mine = sa.select(run_sites_t.c.site_id).where(run_sites_t.c.run_id == run_id)
+        latest = (
+            sa.select(run_sites_t.c.site_id, sa.func.max(runs_t.c.id).label("prev"))
+            .join(runs_t, runs_t.c.id == run_sites_t.c.run_id)
+            .where(
+                runs_t.c.id < run_id,
+                runs_t.c.status == "complete",
+                run_sites_t.c.site_id.in_(mine),
+            )
+            .group_by(run_sites_t.c.site_id)
+        )
+        with self.engine.connect() as conn:
+            pairs = conn.execute(latest).all()
+            ids = sorted({int(p.prev) for p in pairs})
+            rows = conn.execute(sa.select(runs_t).where(runs_t.c.id.in_(ids))).all() if ids else []
+        by_id = {r.id: self._run_info(r) for r in rows}
+        return {p.site_id: by_id[int(p.prev)] for p in sorted(pairs, key=lambda p: p.site_id)}
 
     def outcomes(self, run_id: int) -> list[Outcome]:
         """Return a run's outcomes in the order they were saved."""

@@ -34,6 +34,8 @@ class Page:
     metas: dict[str, str] = field(default_factory=dict)
     text_snippet: str | None = None
     placeholder: bool = False  # the page shows 暂无信息-style placeholder text (extract.analyse)
+    # What the footer shows (extract.analyse): site_id_code, icp, psb, sponsor, conac.
+    footer: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -117,6 +119,14 @@ class Finding:
     basis: str
     title: str = ""
     mute_reason: str | None = None
+    # History against the site's previous complete run, set by checks.history.annotate:
+    # fingerprint identifies the problem across runs; change is new | persisting (resolved on
+    # the previous run's findings that are gone); first_seen is the ISO audit date of the
+    # earliest run of the unbroken chain; previous_status is the status on the previous run.
+    fingerprint: str = ""
+    change: str | None = None
+    first_seen: str | None = None
+    previous_status: str | None = None
 
     def key(self) -> tuple[str, str, str, str]:
         """Return the identity used to compare findings across runs and with truth files."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from checks.history import History
 from checks.model import Finding, Outcome
 from conf import SLUG
 
@@ -19,6 +20,9 @@ from conf import SLUG
 STATUSES: tuple[str, ...] = ("fail", "error", "warn", "muted", "pass")
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+# Statuses that count as a problem to fix in the 新增 totals (muted ones are accepted exceptions).
+PROBLEM_STATUSES = ("fail", "error", "warn")
 
 STATUS_LABELS = {
     "fail": "不通过",
@@ -345,6 +349,34 @@ class FindingView:
     url: LinkView | None
     evidence: tuple[EvidenceField, ...]
     mute_reason: str | None
+    change: str | None = None  # new | persisting (None: the run has no history)
+    first_seen: str | None = None  # ISO date
+    previous_status: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedView:
+    """A problem of the previous run that this run no longer finds (已整改)."""
+
+    rule: str
+    title: str
+    basis: str
+    subject: str
+    url: LinkView | None
+    message: str
+    status: str  # the status it had on the previous run
+    first_seen: str | None
+
+
+@dataclass(frozen=True)
+class SiteHistory:
+    """A site's changes against its previous complete run; previous_run None: 首次检查."""
+
+    previous_run: int | None
+    previous_as_of: str | None
+    new: int  # problems (fail/error/warn) first found by this run
+    persisting: int
+    resolved: tuple[ResolvedView, ...]
 
 
 @dataclass(frozen=True)
@@ -390,6 +422,7 @@ class SiteView:
     muted: tuple[RuleGroup, ...]
     passed: tuple[RuleInfo, ...]
     href: str
+    history: SiteHistory | None = None  # None: the run was checked without history
 
 
 @dataclass(frozen=True)
@@ -420,6 +453,18 @@ class RunView:
     kinds: dict[str, int]
     rules: dict[str, int]  # outcomes per status over all sites
     findings: dict[str, int]  # findings per status over all sites
+    history: RunHistory | None = None  # None: the run was checked without history
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """The run's changes against the sites' previous complete runs."""
+
+    first_check: bool  # no site had an earlier complete run
+    new: int
+    resolved: int
+    previous: tuple[tuple[int, str], ...]  # (run id, as_of) compared with, oldest first
+    first_sites: int  # sites checked for the first time
 
 
 @dataclass(frozen=True)
@@ -456,6 +501,42 @@ def finding_view(f: Finding) -> FindingView:
         url=link_view(f.url) if f.url else None,
         evidence=evidence_fields(f.evidence),
         mute_reason=f.mute_reason,
+        change=f.change,
+        first_seen=f.first_seen,
+        previous_status=f.previous_status,
+    )
+
+
+def site_history(
+    site_id: str,
+    findings: Iterable[Finding],
+    history: History,
+    infos: Mapping[str, RuleInfo],
+) -> SiteHistory:
+    """Return one site's changes against its previous complete run."""
+    problems = [f for f in findings if f.status in PROBLEM_STATUSES]
+    prev = history.previous.get(site_id)
+    resolved = sorted(
+        (f for f in history.resolved if f.site == site_id), key=lambda f: (f.rule, f.subject)
+    )
+    return SiteHistory(
+        previous_run=prev[0] if prev else None,
+        previous_as_of=prev[1] if prev else None,
+        new=sum(f.change == "new" for f in problems),
+        persisting=sum(f.change == "persisting" for f in problems),
+        resolved=tuple(
+            ResolvedView(
+                rule=f.rule,
+                title=(infos[f.rule].title if f.rule in infos else "") or f.title or f.rule,
+                basis=f.basis,
+                subject=f.subject,
+                url=link_view(f.url) if f.url else None,
+                message=f.message,
+                status=f.status,
+                first_seen=f.first_seen,
+            )
+            for f in resolved
+        ),
     )
 
 
@@ -537,6 +618,7 @@ def _site_view(
     findings: list[Finding],
     outcomes: list[Outcome],
     infos: Mapping[str, RuleInfo],
+    history: History | None = None,
 ) -> SiteView:
     site_id = check_site_id(meta["id"])
     shown = [f for f in findings if f.status != "muted"]
@@ -560,6 +642,21 @@ def _site_view(
         muted=group_findings(muted),
         passed=tuple(passed),
         href=f"sites/{site_id}.html",
+        history=site_history(site_id, findings, history, infos) if history is not None else None,
+    )
+
+
+def run_history(sites: Iterable[SiteView]) -> RunHistory:
+    """Sum the sites' changes into the run's 与上次检查相比 line."""
+    known = [s.history for s in sites if s.history is not None]
+    compared = [h for h in known if h.previous_run is not None]
+    previous = sorted({(h.previous_run or 0, h.previous_as_of or "") for h in compared})
+    return RunHistory(
+        first_check=not compared,
+        new=sum(h.new for h in compared),
+        resolved=sum(len(h.resolved) for h in compared),
+        previous=tuple(previous),
+        first_sites=len(known) - len(compared),
     )
 
 
@@ -568,15 +665,20 @@ def build_context(
     sites: Iterable[Mapping[str, Any]],
     findings: Iterable[Finding],
     outcomes: Iterable[Outcome],
+    history: History | None = None,
 ) -> ReportContext:
-    """Return the report's view model; raises ValueError on a site id that is not a slug."""
+    """Return the report's view model; raises ValueError on a site id that is not a slug.
+
+    `history` (checks.history.History) adds 新增 / 已整改 against each site's previous run.
+    """
     findings = list(findings)
     outcomes = list(outcomes)
     metas: dict[str, tuple[Mapping[str, Any], bool]] = {}
     for s in sites:
         metas[check_site_id(s["id"])] = (s, True)
     # Results for a site that is no longer in the sites list are still shown, never dropped.
-    for site_id in [f.site for f in findings] + [o.site for o in outcomes]:
+    resolved = history.resolved if history is not None else []
+    for site_id in [f.site for f in [*findings, *resolved]] + [o.site for o in outcomes]:
         if site_id not in metas:
             metas[check_site_id(site_id)] = ({"id": site_id}, False)
 
@@ -591,7 +693,7 @@ def build_context(
     views = tuple(
         sorted(
             (
-                _site_view(meta, in_config, f_by_site[sid], o_by_site[sid], infos)
+                _site_view(meta, in_config, f_by_site[sid], o_by_site[sid], infos, history)
                 for sid, (meta, in_config) in metas.items()
             ),
             key=site_order_key,
@@ -611,5 +713,6 @@ def build_context(
         kinds=dict(kinds),
         rules=count_by_status(o.status for o in outcomes),
         findings=count_by_status(f.status for f in findings),
+        history=run_history(views) if history is not None else None,
     )
     return ReportContext(run=run_view, sites=views, common=common_problems(views, outcomes))

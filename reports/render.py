@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from checks.history import History
 from checks.model import Finding, Outcome
 from reports import context as ctx
 
@@ -78,12 +79,21 @@ def run_record(
 
 
 def findings_json(
-    run: Mapping[str, Any], site_count: int, findings: list[Finding], outcomes: list[Outcome]
+    run: Mapping[str, Any],
+    site_count: int,
+    findings: list[Finding],
+    outcomes: list[Outcome],
+    resolved: list[Finding] | None = None,
 ) -> bytes:
-    """Return findings.json: {"run": {...}, "findings": [...]}."""
+    """Return findings.json: {"run": {...}, "findings": [...], "resolved": [...]}.
+
+    `resolved` lists the previous runs' problems this run no longer finds (change "resolved",
+    status as last seen); it is empty when the run has no history.
+    """
     payload = {
         "run": run_record(run, site_count, findings, outcomes),
         "findings": [finding_record(f) for f in _sorted_findings(findings)],
+        "resolved": [finding_record(f) for f in _sorted_findings(resolved or [])],
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=ctx.json_default)
     return (text + "\n").encode("utf-8")
@@ -151,12 +161,17 @@ def write_report(
     sites: list[dict],
     findings: list[Finding],
     outcomes: list[Outcome],
+    history: History | None = None,
 ) -> Path:
-    """Write the run's report into out_dir and return the path of index.html."""
+    """Write the run's report into out_dir and return the path of index.html.
+
+    `history` (checks.history.History, as the store returns it) adds 新增 / 已整改 marks.
+    """
     out_dir = Path(out_dir)
     findings = list(findings)
     outcomes = list(outcomes)
-    view = ctx.build_context(run, sites, findings, outcomes)
+    view = ctx.build_context(run, sites, findings, outcomes, history)
+    resolved = history.resolved if history is not None else []
 
     # Render everything in memory first, so a template or data error writes nothing at all.
     files: list[tuple[Path, bytes]] = []
@@ -164,7 +179,10 @@ def write_report(
         html = render_template("site.html", run=view.run, site=site, root="../")
         files.append((site_path(out_dir, site.id), html.encode("utf-8")))
     files.append(
-        (out_dir / "findings.json", findings_json(run, len(view.sites), findings, outcomes))
+        (
+            out_dir / "findings.json",
+            findings_json(run, len(view.sites), findings, outcomes, resolved),
+        )
     )
     files.append((out_dir / "findings.csv", findings_csv(findings)))
     index = out_dir / "index.html"

@@ -14,6 +14,7 @@ import jinja2
 import lxml.html
 import pytest
 
+from checks.history import History, PreviousRun, annotate
 from checks.model import Finding, Outcome
 from reports import context as ctx
 from reports import render
@@ -385,7 +386,9 @@ def test_css_is_inlined_and_print_ready(report: Path) -> None:
 
 def test_findings_json_schema_and_values(report: Path) -> None:
     data = json.loads((report / "findings.json").read_text("utf-8"))
-    assert set(data) == {"run", "findings"}
+    # "resolved" is always present; without history (this report has none) it is empty.
+    assert set(data) == {"run", "findings", "resolved"}
+    assert data["resolved"] == []
     run = data["run"]
     assert {k: run[k] for k in ("id", "as_of", "started_at", "finished_at", "status")} == {
         "id": 7,
@@ -400,6 +403,7 @@ def test_findings_json_schema_and_values(report: Path) -> None:
     fields = {
         "site", "rule", "check", "status", "severity", "subject", "url", "message",
         "evidence", "basis", "title", "mute_reason",
+        "fingerprint", "change", "first_seen", "previous_status",
     }  # fmt: skip
     assert all(set(f) == fields for f in data["findings"])
     expected = sorted((dataclasses.asdict(f) for f in build_findings()), key=json.dumps)
@@ -671,3 +675,172 @@ def test_rule_passed_everywhere_is_named_with_its_basis() -> None:
         "国办秘函〔2019〕19号",
     )
     assert infos["legacy"].title == "legacy"
+
+
+# --- finding history (新增 / 持续 / 已整改) -------------------------------------------------------
+
+
+def build_history() -> tuple[list[Finding], History]:
+    """Annotate build_findings() against previous runs: city-gov's run 6, water-co's run 5;
+    edu-bureau has none (首次检查)."""
+    home = "https://www.city.gov.cn/"
+    city_prev = [
+        finding("city-gov", "homepage-stale", "fail", home, url=home),
+        finding("city-gov", "link-broken-home", "fail", "https://www.city.gov.cn/a.html"),
+        finding(
+            "city-gov",
+            "link-broken-home",
+            "fail",
+            "https://www.city.gov.cn/c.html",
+            url="https://www.city.gov.cn/c.html",
+            message="首页链接无法访问（HTTP 404）",
+        ),
+        finding("city-gov", "column-empty", "fail", "=1+1"),  # muted since
+    ]
+    water_prev = [
+        dataclasses.replace(
+            finding("water-co", "homepage-stale", "fail", "https://www.water.example.cn/"),
+            first_seen="2024-01-01",
+        )
+    ]
+    previous = {
+        "city-gov": PreviousRun(6, dt.date(2024, 2, 8), city_prev),
+        "water-co": PreviousRun(5, dt.date(2024, 2, 1), water_prev),
+    }
+    return annotate(build_findings(), build_outcomes(), previous, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def history_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Write the three-site report with history and return its directory."""
+    out = tmp_path_factory.mktemp("history")
+    found, history = build_history()
+    write_report(out, RUN, SITES, found, build_outcomes(), history=history)
+    return out
+
+
+def marks(row: lxml.html.HtmlElement) -> list[str]:
+    """Return the status badge and history marks of a finding row, in order."""
+    return [
+        text(el)
+        for el in row.xpath(
+            ".//td[@class='col-status']/span[contains(@class,'badge') or contains(@class,'change')]"
+        )
+    ]
+
+
+def row_of(doc: lxml.html.HtmlElement, subject: str) -> lxml.html.HtmlElement:
+    """Return the finding row whose subject contains `subject`."""
+    (row,) = doc.xpath(
+        "//tr[contains(@class,'finding')][.//span[@class='subject'][contains(., $s)]]", s=subject
+    )
+    return row
+
+
+def test_index_shows_changes_since_last_check(history_report: Path) -> None:
+    doc = parse(history_report / "index.html")
+    line = text(doc.xpath("//p[contains(@class,'history-line')]")[0])
+    # city-gov: b.pdf, old.city.gov.cn and the stale column are new; c.html was fixed.
+    # water-co: the catalogue error is new. edu-bureau is not counted: its first check.
+    assert "与上次检查相比：新增 4 条，已整改 1 条" in line
+    assert "第 5 次检查，2024年2月1日；第 6 次检查，2024年2月8日" in line
+    assert "另有 1 个站点为首次检查" in line
+    headers = [text(th) for th in doc.xpath("//table[contains(@class,'site-table')]//th")]
+    assert "与上次相比" in headers and "新增" in headers and "已整改" in headers
+
+    def cells(site: str) -> tuple[str, ...]:
+        (row,) = doc.xpath("//tr[@data-site=$s]", s=site)
+        return tuple(
+            text(td)
+            for td in row.xpath(
+                "td[contains(@class,'change-new') or contains(@class,'change-resolved')]"
+            )
+        )
+
+    assert cells("city-gov") == ("3", "1")
+    assert cells("water-co") == ("1", "0")
+    assert cells("edu-bureau") == ("首次检查",)
+
+
+def test_site_page_marks_new_and_persisting_findings(history_report: Path) -> None:
+    doc = parse(history_report / "sites" / "city-gov.html")
+    header = text(doc.xpath("//section[contains(@class,'site-header')]")[0])
+    assert "与上次检查相比：新增 3 条，已整改 1 条，持续 2 条" in header
+    assert "对比第 6 次检查，检查基准日 2024年2月8日" in header
+    assert marks(row_of(doc, "b.pdf")) == ["不通过", "新增"]
+    assert marks(row_of(doc, "a.html")) == ["不通过", "持续（自 2024-02-08 起）"]
+    # Muted now, failing last week: still the same problem, and the change of status is shown.
+    (muted,) = doc.xpath(
+        "//section[contains(@class,'muted-section')]//tr[contains(@class,'finding')]"
+    )
+    assert marks(muted) == ["已豁免", "持续（自 2024-02-08 起）", "上次：不通过"]
+    water = parse(history_report / "sites" / "water-co.html")
+    # The first_seen of the previous run's finding is carried, not the previous run's date.
+    (home,) = water.xpath("//tr[contains(@class,'finding')][contains(@class,'status-fail')]")
+    assert marks(home) == ["不通过", "持续（自 2024-01-01 起）"]
+    assert marks(row_of(water, "/gk/")) == ["无法检查", "新增"]
+
+
+def test_site_page_lists_resolved_findings(history_report: Path) -> None:
+    doc = parse(history_report / "sites" / "city-gov.html")
+    (section,) = doc.xpath("//section[contains(@class,'resolved-section')]")
+    assert text(section.xpath("h2")[0]) == "已整改的问题"
+    assert "第 6 次，检查基准日 2024年2月8日" in text(section)
+    (row,) = section.xpath(".//tr[contains(@class,'resolved-item')]")
+    assert "已整改" in text(row) and "首页不可用链接" in text(row)
+    assert row.xpath(".//a[@href='https://www.city.gov.cn/c.html']")
+    assert "2024-02-08" in text(row) and "首页链接无法访问（HTTP 404）" in text(row)
+    # The resolved link is no longer among this run's problems.
+    problems = text(doc.xpath("//section[contains(@class,'problems')]")[0])
+    assert "c.html" not in problems
+    # edu-bureau: first check, nothing resolved.
+    edu = parse(history_report / "sites" / "edu-bureau.html")
+    assert "与上次检查相比：首次检查" in text(edu.xpath("//p[contains(@class,'history-line')]")[0])
+    assert not edu.xpath("//section[contains(@class,'resolved-section')]")
+
+
+def test_findings_json_and_csv_carry_history(history_report: Path) -> None:
+    data = json.loads((history_report / "findings.json").read_text("utf-8"))
+    by_subject = {f["subject"]: f for f in data["findings"]}
+    assert by_subject["https://www.city.gov.cn/b.pdf"]["change"] == "new"
+    assert by_subject["https://www.city.gov.cn/b.pdf"]["first_seen"] == "2024-02-15"
+    a = by_subject["https://www.city.gov.cn/a.html"]
+    assert (a["change"], a["first_seen"], a["previous_status"]) == (
+        "persisting",
+        "2024-02-08",
+        "fail",
+    )
+    assert len(a["fingerprint"]) == 16
+    (gone,) = data["resolved"]
+    assert (gone["site"], gone["subject"], gone["change"], gone["status"]) == (
+        "city-gov",
+        "https://www.city.gov.cn/c.html",
+        "resolved",
+        "fail",
+    )
+    rows = list(
+        csv.DictReader(io.StringIO((history_report / "findings.csv").read_text("utf-8-sig")))
+    )
+    b = next(r for r in rows if r["subject"] == "https://www.city.gov.cn/b.pdf")
+    assert (b["change"], b["first_seen"]) == ("new", "2024-02-15")
+    assert b["fingerprint"] == by_subject["https://www.city.gov.cn/b.pdf"]["fingerprint"]
+
+
+def test_first_check_says_so(tmp_path: Path) -> None:
+    found, history = annotate(build_findings(), build_outcomes(), {}, AS_OF)
+    write_report(tmp_path, RUN, SITES, found, build_outcomes(), history=history)
+    doc = parse(tmp_path / "index.html")
+    assert "首次检查" in text(doc.xpath("//p[contains(@class,'history-line')]")[0])
+    assert "已整改" not in text(doc.xpath("//p[contains(@class,'history-line')]")[0])
+    assert len(doc.xpath("//td[contains(@class,'first-check')]")) == 3
+    site = parse(tmp_path / "sites" / "city-gov.html")
+    assert marks(row_of(site, "b.pdf")) == ["不通过", "新增"]
+
+
+def test_report_without_history_shows_no_changes(report: Path) -> None:
+    doc = parse(report / "index.html")
+    assert not doc.xpath("//*[contains(@class,'history-line')]")
+    headers = [text(th) for th in doc.xpath("//table[contains(@class,'site-table')]//th")]
+    assert "新增" not in headers
+    site = parse(report / "sites" / "city-gov.html")
+    assert not site.xpath("//*[contains(@class,'change')]")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import store
+from checks.history import History, annotate, load_previous
 from checks.model import Finding, Outcome
 from conf import Site
 from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
@@ -531,6 +532,150 @@ def test_results_round_trip(open_store: Opener) -> None:
     assert [f.subject for f in s.findings(other)] == ["其他"]
     s.save_results(run_id, [], [])
     assert s.findings(run_id) == [] and s.outcomes(run_id) == []
+
+
+# -- finding history -----------------------------------------------------------------------------
+
+
+def test_history_round_trip(open_store: Opener) -> None:
+    s = open_store()
+    run_id = s.start_run(AS_OF, "cfg", [site(), site("water")])
+    other = s.start_run(AS_OF, "cfg", [site()])
+    found = [
+        finding(
+            "通知公告",
+            fingerprint="0123456789abcdef",
+            change="persisting",
+            first_seen="2024-06-02",
+            previous_status="muted",
+        ),
+        finding("政策文件", fingerprint="fedcba9876543210", change="new", first_seen="2024-06-30"),
+    ]
+    gone = finding(
+        "人事信息",
+        status="warn",
+        fingerprint="00112233aabbccdd",
+        change="resolved",
+        first_seen="2024-05-26",
+        previous_status="warn",
+    )
+    history = History(previous={"city": (3, "2024-06-23"), "water": None}, resolved=[gone])
+    s.save_results(run_id, found, [], history)
+    s.save_results(other, [finding("其他")], [])  # saved without history
+    s.close()
+
+    s = open_store()
+    assert s.findings(run_id) == found
+    assert s.resolved(run_id) == [gone]
+    assert s.findings(run_id, site="city") == found and s.findings(run_id, site="water") == []
+    # findings() keeps meaning "problems found in this run": resolved ones are apart.
+    assert "人事信息" not in {f.subject for f in s.findings(run_id)}
+    assert s.history(run_id) == history
+    assert s.history(other) is None and s.resolved(other) == []
+    plain = s.findings(other)[0]
+    assert (plain.fingerprint, plain.change, plain.first_seen, plain.previous_status) == (
+        "",
+        None,
+        None,
+        None,
+    )
+
+    # A re-check replaces the history too; without history none is kept.
+    s.save_results(run_id, found[:1], [], History(previous={"city": None}))
+    assert s.history(run_id) == History(previous={"city": None}, resolved=[])
+    s.save_results(run_id, found[:1], [])
+    assert s.history(run_id) is None and s.resolved(run_id) == []
+
+
+def test_previous_runs_are_the_latest_earlier_complete_run_per_site(open_store: Opener) -> None:
+    s = open_store()
+    week = dt.timedelta(days=7)
+    r1 = s.start_run(AS_OF, "cfg", [site("city"), site("water")])
+    s.finish_run(r1, "complete", {})
+    r2 = s.start_run(AS_OF + week, "cfg", [site("city")])  # only city
+    s.finish_run(r2, "complete", {})
+    r3 = s.start_run(AS_OF + 2 * week, "cfg", [site("city"), site("water")])
+    s.finish_run(r3, "incomplete", {})  # a killed crawl: never a baseline
+    r4 = s.start_run(AS_OF + 3 * week, "cfg", [site("city"), site("water"), site("gas")])
+    r5 = s.start_run(AS_OF + 4 * week, "cfg", [site("city")])
+    s.finish_run(r5, "complete", {})  # later than r4: never a baseline for it
+
+    prev = s.previous_runs(r4)
+    assert {k: v.id for k, v in prev.items()} == {"city": r2, "water": r1}  # gas: first check
+    assert prev["city"].as_of == AS_OF + week and prev["water"].as_of == AS_OF
+    assert {k: v.id for k, v in s.previous_runs(r3).items()} == {"city": r2, "water": r1}
+    assert {k: v.id for k, v in s.previous_runs(r2).items()} == {"city": r1}
+    assert s.previous_runs(r1) == {}
+    s.finish_run(r4, "complete", {})
+    assert {k: v.id for k, v in s.previous_runs(r5).items()} == {"city": r4}
+
+
+def test_check_history_end_to_end_in_store(open_store: Opener) -> None:
+    # annotate + load_previous against the store: the path cli.do_check takes.
+    s = open_store()
+    r1 = s.start_run(AS_OF, "cfg", [site()])
+    outcomes = [
+        Outcome(site="city", rule="column-freshness", check="column_freshness", status="fail")
+    ]
+    f1, h1 = annotate(
+        [finding("通知公告"), finding("政策文件")], outcomes, load_previous(s, r1), AS_OF
+    )
+    s.save_results(r1, f1, outcomes, h1)
+    s.finish_run(r1, "complete", {})
+    later = AS_OF + dt.timedelta(days=7)
+    r2 = s.start_run(later, "cfg", [site()])
+    f2, h2 = annotate([finding("通知公告")], outcomes, load_previous(s, r2), later)
+    s.save_results(r2, f2, outcomes, h2)
+    s.close()
+
+    s = open_store()
+    (kept,) = s.findings(r2)
+    assert (kept.change, kept.first_seen, kept.previous_status) == (
+        "persisting",
+        "2024-06-30",
+        "fail",
+    )
+    assert [(r.subject, r.change, r.first_seen) for r in s.resolved(r2)] == [
+        ("政策文件", "resolved", "2024-06-30")
+    ]
+    assert s.history(r2).previous == {"city": (r1, "2024-06-30")}  # type: ignore[union-attr]
+    assert s.history(r1).previous == {"city": None}  # type: ignore[union-attr]
+
+
+def test_database_from_before_history_is_upgraded(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = store.MIGRATIONS[: store.MIGRATIONS.index(store._migration_history)]
+    monkeypatch.setattr(store, "MIGRATIONS", before)
+    s = open_store()
+    run_id = s.start_run(AS_OF, "cfg", [site()])
+    with s.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO findings (run_id, site, rule, check_kind, status, severity, subject,"
+                " message, evidence, basis, title) VALUES (:r, 'city', 'column-freshness',"
+                " 'column_freshness', 'fail', 'high', '通知公告', '旧结果', '{}', '19号', '')"
+            ),
+            {"r": run_id},
+        )
+    s.finish_run(run_id, "complete", {})
+    s.close()
+    monkeypatch.undo()
+
+    s = open_store()
+    assert s.schema_version() == len(store.MIGRATIONS)
+    (old,) = s.findings(run_id)
+    assert (old.subject, old.fingerprint, old.change, old.first_seen) == (
+        "通知公告",
+        "",
+        None,
+        None,
+    )
+    assert s.history(run_id) is None and s.resolved(run_id) == []
+    # The old run is still a baseline: its finding persists, first seen on its audit date.
+    r2 = s.start_run(AS_OF + dt.timedelta(days=7), "cfg", [site()])
+    f2, _ = annotate([finding("通知公告")], [], load_previous(s, r2), AS_OF + dt.timedelta(days=7))
+    assert (f2[0].change, f2[0].first_seen) == ("persisting", "2024-06-30")
 
 
 # -- schema and opening --------------------------------------------------------------------------
