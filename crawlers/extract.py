@@ -49,6 +49,8 @@ class PageAnalysis:
     next_pages: list[str] = field(default_factory=list)
     text_snippet: str | None = None
     placeholder: bool = False
+    # What the footer shows (国办发〔2017〕47号): site_id_code, icp, psb, sponsor, conac (badge URL).
+    footer: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (for `gongkai extract`)."""
@@ -318,6 +320,8 @@ _BLOCK_TAGS = {
 
 _TITLE_NAME = 32  # class/id looks like a headline container (title, biaoti, bt)
 _CRUMB_NAME = 64  # class/id looks like a breadcrumb (position, location, dqwz)
+_FOOT_NAME = 128  # <footer>, or class/id looks like a footer (foot, bottom, copyright, banquan)
+_FOOT_NAME_RE = re.compile(r"foot|bottom|copyright|banquan")
 _NAME_FLAGS: dict[str, int] = {}  # class/id string -> flags; a site reuses a few hundred names
 
 
@@ -339,17 +343,21 @@ def _name_flags(key: str) -> int:
             named |= _TITLE_NAME
         if _CRUMB_CLASS_RE.search(low):
             named |= _CRUMB_NAME
+        if _FOOT_NAME_RE.search(low):
+            named |= _FOOT_NAME
         if len(_NAME_FLAGS) < 20000:
             _NAME_FLAGS[key] = named
     return named
 
 
 def _own_flag(el: Any) -> int:
-    """Flags an element sets for its subtree, plus _TITLE_NAME/_CRUMB_NAME for itself."""
+    """Flags an element sets for its subtree, plus _TITLE_NAME/_CRUMB_NAME/_FOOT_NAME for itself."""
     tag = el.tag
     if tag in _SKIP_TAGS:
         return _SKIP
     flag = _BAD if tag in _BAD_TAGS else _SIDE if tag == "aside" else 0
+    if tag == "footer":
+        flag |= _FOOT_NAME
     cls = el.get("class")
     ident = el.get("id")
     if cls or ident:
@@ -373,6 +381,7 @@ class _Walk:
     eflag: dict[Any, int]  # element -> inherited flag
     headings: list[Any]  # h1-h6 and title-ish elements in order
     crumb_named: list[Any]  # elements whose class/id looks like a breadcrumb
+    footers: list[Any] = field(default_factory=list)  # footer-like elements in document order
 
 
 def _walk(root: Any) -> _Walk:
@@ -387,13 +396,14 @@ def _walk(root: Any) -> _Walk:
     stack = [0]
     parents: list[Any] = [None]
     crumb_named: list[Any] = []
+    footers: list[Any] = []
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         if tag.__class__ is not str:
             continue  # comments and processing instructions
         if event == "start":
             own = _own_flag(el)
-            f = (stack[-1] | own) & ~(_TITLE_NAME | _CRUMB_NAME)
+            f = (stack[-1] | own) & ~(_TITLE_NAME | _CRUMB_NAME | _FOOT_NAME)
             stack.append(f)
             parents.append(el)
             eflag[el] = f
@@ -404,6 +414,8 @@ def _walk(root: Any) -> _Walk:
                 headings.append(el)
             if own & _CRUMB_NAME:
                 crumb_named.append(el)
+            if own & _FOOT_NAME:
+                footers.append(el)
             if tag in _BLOCK_TAGS and segs and segs[-1] != "\n":
                 segs.append("\n")
                 flags.append(f)
@@ -430,7 +442,7 @@ def _walk(root: Any) -> _Walk:
                 flags.append(f)
                 owner.append(parents[-1])
     nsegs = [_norm(s) for s in segs]
-    return _Walk(segs, nsegs, flags, owner, start, end, eflag, headings, crumb_named)
+    return _Walk(segs, nsegs, flags, owner, start, end, eflag, headings, crumb_named, footers)
 
 
 def _join(segs: list[str]) -> str:
@@ -1280,6 +1292,81 @@ def _main_text_span(root: Any, w: _Walk, after: int = 0) -> tuple[int, int] | No
 
 
 # ---------------------------------------------------------------------------------------------
+# Footer (页脚): what 《政府网站发展指引》(国办发〔2017〕47号) asks every page's footer to show.
+
+_CONAC_XPATH = etree.XPath("(//@href | //@src)[contains(., 'conac.cn')]")
+_FOOTER_TAIL = 600  # characters of visible text at the end of a page read when no container has it
+_SITE_ID_CODE_RE = re.compile(r"网站标识码\s*[:：]?\s*([A-Za-z]*\d+)")
+_ICP_RE = re.compile(r"(?:[\u4e00-\u9fff]\s*)?ICP\s*[备证]\s*[:：]?\s*\d+\s*号(?:\s*-\s*\d+)?")
+_PSB_RE = re.compile(r"[\u4e00-\u9fff]?公网安备\s*[:：]?\s*\d{6,}\s*号?")
+_SPONSOR_RE = re.compile(r"主办(?:单位)?\s*[:：]\s*([^\n]{2,120})")
+# "中共青岛市委、青岛市人民政府主办" on a line of its own.
+_SPONSOR_AFTER_RE = re.compile(
+    r"(?:^|[\s|｜])([\u4e00-\u9fff、（）()]{4,60})主办(?=\s*(?:$|[\n|｜]))", re.M
+)
+# Labels that end the 主办单位 value when the footer runs several on one line.
+_SPONSOR_END_RE = re.compile(
+    r"\s*(?:承办|协办|运行维护|运维|维护单位|技术支持|技术保障|地址|联系|电话|邮编|邮政编码|传真|邮箱"
+    r"|E-?mail|版权|©|\(c\)|Copyright|政府网站标识码|网站标识码|ICP|[\u4e00-\u9fff]?公网安备"
+    r"|备案|中文域名|网站地图|本网站|本站|[|｜;；，,])",
+    re.I,
+)
+
+
+def _footer_fields(text: str) -> dict[str, str]:
+    """Read 网站标识码, ICP备案, 公网安备 and 主办单位 from normalised footer text."""
+    out: dict[str, str] = {}
+    if m := _SITE_ID_CODE_RE.search(text):
+        out["site_id_code"] = m.group(1)
+    if m := _ICP_RE.search(text):
+        # The number is often split over <span>s (京<span>ICP</span>备<span>19054529</span>号).
+        out["icp"] = "".join(m.group(0).split())
+    if m := _PSB_RE.search(text):
+        out["psb"] = _collapse(m.group(0))
+    if m := _SPONSOR_RE.search(text):
+        value = m.group(1)
+        if cut := _SPONSOR_END_RE.search(value):
+            value = value[: cut.start()]
+        value = value.strip(" 　:：.。")
+        if len(value) >= 2:
+            out["sponsor"] = value
+    if "sponsor" not in out and (m := _SPONSOR_AFTER_RE.search(text)):
+        out["sponsor"] = m.group(1)
+    return out
+
+
+def _footer(root: Any, w: _Walk, html_text: str) -> dict[str, str]:
+    """Return what the page footer shows (site_id_code, icp, psb, sponsor, conac)."""
+    keep = _SKIP | _HIDDEN
+    parts: list[str] = []
+    last_end = -1
+    for el in w.footers:
+        s, e = w.start.get(el), w.end.get(el)
+        if s is None or e is None or s < last_end or w.eflag.get(el, 0) & keep:
+            continue  # nested in a container already read, or never shown
+        last_end = e
+        parts.append(" ".join(w.nsegs[i] for i in range(s, e) if not w.flags[i] & keep))
+    found = _footer_fields("\n".join(parts)) if parts else {}
+    if len(found) < 4:
+        # Footers built from plain <div>s or tables: read the end of the page's visible text.
+        tail: list[str] = []
+        size = 0
+        for i in range(len(w.segs) - 1, -1, -1):
+            if not w.flags[i] & keep:
+                tail.append(w.nsegs[i])
+                size += len(w.nsegs[i])
+                if size >= _FOOTER_TAIL:
+                    break
+        for key, value in _footer_fields(" ".join(reversed(tail))).items():
+            found.setdefault(key, value)
+    # 党政机关网站标识: the conac.cn badge (a link, an image or the script that draws it).
+    conac = _CONAC_XPATH(root) if "conac.cn" in html_text else None
+    if conac:
+        found["conac"] = _collapse(str(conac[0]))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
 # Main entry point
 
 # Plain etree elements (not lxml.html's HtmlElement classes): iterating them is much cheaper.
@@ -1552,6 +1639,7 @@ def _analyse_tree(
             if size > 320:
                 break
     pa.text_snippet = " ".join(out)[:300] or None
+    pa.footer = _footer(root, w, html_text)
 
 
 _HEADING_STOP_RE = re.compile(

@@ -75,3 +75,5 @@ class PageItem:
     # Pagination URLs of a parsed page (extract's next_pages), kept so a resumed crawl can
     # continue the column from the stored page without fetching it again.
     next_pages: list[str] = field(default_factory=list)
+    # What the page footer shows (国办发〔2017〕47号): site_id_code, icp, psb, sponsor, conac.
+    footer: dict[str, str] = field(default_factory=dict)

@@ -204,7 +204,8 @@ class Writer:
             "http-equiv": f'<meta http-equiv="Content-Type" content="text/html; charset={s.encoding}">',
             None: "",
         }[s.charset_decl]
-        all_metas = [("SiteName", s.name), ("SiteDomain", s.domain), ("SiteIDCode", s.idcode)]
+        idcode = s.meta_idcode or s.idcode
+        all_metas = [("SiteName", s.name), ("SiteDomain", s.domain), ("SiteIDCode", idcode)]
         all_metas += metas
         lines = [
             "<!DOCTYPE html>",
@@ -236,7 +237,7 @@ class Writer:
             '<div class="footer">'
             f"<p>主办单位：{esc(s.host_org)}　地址：{esc(s.address)}　联系电话：{esc(s.phone)}"
             f'　<a href="mailto:{s.email}">联系我们</a></p>'
-            f"<p>网站标识码：{s.idcode}　{esc(s.icp)}　{esc(s.police)}</p>"
+            f"<p>网站标识码：{s.idcode}　{'　'.join(esc(x) for x in (s.icp, s.police) if x)}</p>"
             "</div>\n</body>\n</html>\n"
         )
 
@@ -332,11 +333,15 @@ class Writer:
             ("ColumnName", col.name),
             ("ColumnType", col.ctype),
             ("ArticleTitle", art.title),
-            ("PubDate", f"{art.date.isoformat()} {art.time}" if art.date else ""),
+            (
+                "PubDate",
+                f"{(art.meta_date or art.date).isoformat()} {art.time}" if art.date else "",
+            ),
             ("ContentSource", art.source or s.name),
             ("Keywords", col.name),
             ("Description", art.title),
         ]
+        metas = [(k, v) for k, v in metas if k not in col.omit_metas]
         info = []
         if art.date is not None:
             shown = art.date.isoformat()

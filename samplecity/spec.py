@@ -41,6 +41,8 @@ class Art:
     file: str | None = None  # extension ("pdf", "xls"): the entry is a document, not a page
     file_missing: bool = False
     signature: str | None = None
+    # DEFECT marker: the PubDate meta says this day while the page shows `date`.
+    meta_date: dt.date | None = None
     # Filled in by Site.finalize().
     col: Col | None = None
     seq: int = 0
@@ -68,6 +70,7 @@ class Col:
     latest_title: str = "最新信息公开"
     side: list[Link] = field(default_factory=list)
     side_title: str = ""
+    omit_metas: tuple[str, ...] = ()  # DEFECT marker: 发展指引 tags its article template lacks
 
     @property
     def url(self) -> str:
@@ -140,6 +143,7 @@ class Site:
     missing_images: set[str] = field(default_factory=set)
     home_extra: str = ""
     seq_start: int = 1000
+    meta_idcode: str | None = None  # DEFECT marker: the SiteIDCode meta differs from the footer
 
     def finalize(self) -> None:
         """Assign sequence numbers, URLs and file paths to every article."""
@@ -692,6 +696,9 @@ def czj() -> Site:
         paging="trs",
         per_page=5,
         arts=arts(
+            # DEFECT meta-missing (伪造发稿日期): an article dated 2026-12-08, after the audit
+            # date and the crawl; its PubDate and the date it shows are both in the future.
+            ("市财政局部署2027年部门预算编制工作", "2026-12-08"),
             ("市财政局召开2026年第四季度重点工作推进会", "2026-11-20"),
             ("市财政局开展财会监督专项行动", "2026-11-17"),
             ("全市政府采购领域营商环境优化工作取得实效", "2026-11-13"),
@@ -827,10 +834,12 @@ def jyj() -> Site:
             ("示例市2026年公开招聘中小学教师拟聘用人员公示", "2026-09-15"),
         ),
     )
+    # DEFECT meta-missing: the 招生考试 article template has no ContentSource meta.
     zsks = Col(
         "zsks",
         "招生考试",
         ctype="信息公开",
+        omit_metas=("ContentSource",),
         arts=arts(
             (
                 "示例市2026年中考录取工作顺利完成",
@@ -918,7 +927,13 @@ def wjw() -> Site:
         per_page=5,
         arts=arts(
             ("市卫生健康委部署冬春季传染病防控工作", "2026-11-19"),
-            ("示例市启动2026年“世界糖尿病日”主题宣传活动", "2026-11-14"),
+            (
+                "示例市启动2026年“世界糖尿病日”主题宣传活动",
+                "2026-11-14",
+                # DEFECT meta-missing: the CMS stamped PubDate with the day the draft was made,
+                # one day before the publish date the page shows.
+                {"meta_date": D("2026-11-13")},
+            ),
             (
                 "市卫生健康委召开全市医疗质量安全工作会议",
                 "2026-11-10",
@@ -1020,7 +1035,14 @@ def zjj() -> Site:
         "zjj.shili.gov.cn",
         "4399000014",
         seq_start=9000,
-        **gov_footer("zjj", "示例市住房和城乡建设局", 14),
+        # DEFECT meta-missing: the page template's SiteIDCode has two digits swapped
+        # (4399000041), so it differs from the 网站标识码 4399000014 shown in the footer.
+        meta_idcode="4399000041",
+        **{
+            **gov_footer("zjj", "示例市住房和城乡建设局", 14),
+            # DEFECT meta-missing: the footer shows no 公网安备 number.
+            "police": "",
+        },
     )
     # DEFECT homepage-stale: the newest item on the home page is 2026-11-01 (22 days > 14).
     tzgg = Col(

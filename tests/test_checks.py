@@ -115,6 +115,7 @@ def test_all_kinds_registered_with_strict_params_and_docstrings() -> None:
         "column_empty",
         "link_broken",
         "catalogue_missing",
+        "meta_missing",
     }
     for kind in registered.values():
         assert kind.doc and "\n" not in kind.doc

@@ -6,5 +6,6 @@ from checks.kinds import (  # noqa: F401
     column_stale,
     homepage_stale,
     link_broken,
+    meta_missing,
     site_unreachable,
 )

@@ -489,6 +489,7 @@ class SiteSpider(scrapy.Spider):
         item.metas = dict(analysis.metas)
         item.text_snippet = analysis.text_snippet
         item.placeholder = analysis.placeholder
+        item.footer = dict(analysis.footer)
         item.entries = list(analysis.entries)
         item.links = [
             link
