@@ -124,6 +124,21 @@ EVIDENCE_LABELS = {
     "year": "年度",
     "reason": "原因",
     "crawl_exit": "抓取进程退出码",
+    # meta_missing (发展指引 tags and footer elements)
+    "meta": "页面标签",
+    "footer": "页脚",
+    "element": "缺少项",
+    "tag": "标签",
+    "site_id_code": "网站标识码",
+    "icp": "ICP备案号",
+    "psb": "公安机关备案号",
+    "sponsor": "主办单位",
+    "conac": "党政机关网站标识",
+    "examples": "示例页面",
+    "total": "同类页面总数",
+    "page_type": "页面类型",
+    "host": "抓取主机",
+    "value": "取值",
 }
 # Machine codes that checks put in evidence, shown to supervisors in Chinese (the JSON keeps
 # the codes for machine use).
@@ -134,6 +149,14 @@ EVIDENCE_VALUE_LABELS = {
         "placeholder_page": "页面显示“暂无信息”类提示",
     },
     "kind": {"page": "网页", "attachment": "附件", "image": "图片", "external": "站外链接"},
+    "page_type": {"home": "首页", "list": "栏目页", "article": "文章页", "other": "其他页面"},
+    "element": {
+        "site_id_code": "网站标识码",
+        "icp": "ICP备案号",
+        "psb": "公安机关备案号",
+        "sponsor": "主办单位",
+        "conac": "党政机关网站标识",
+    },
     "error": {
         "dns": "域名无法解析",
         "timeout": "访问超时",
