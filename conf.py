@@ -82,6 +82,43 @@ class Mute(Strict):
     expires: dt.date
 
 
+class Threshold(Strict):
+    """A count line of a framework requirement: reached when this many findings count."""
+
+    count: int = Field(ge=1)
+
+
+class Requirement(Strict):
+    """One requirement of a framework: the rules whose findings count, and how they score."""
+
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    basis: str | None = None
+    rules: list[str] = Field(default_factory=list)
+    # Count only findings whose subject / evidence value is listed (key: "subject" or an
+    # evidence key such as column_class), and none that `exclude` lists.
+    match: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: dict[str, list[str]] = Field(default_factory=dict)
+    veto: Threshold | None = None  # 单项否决: this many counted findings → 不合格
+    prewarn: Threshold | None = None  # 预警: this many counted findings, below the veto line
+    points: float | None = Field(default=None, gt=0, le=100)  # the indicator's weight
+    per_finding: float | None = Field(default=None, gt=0)  # deduction per counted finding
+    cap: float | None = Field(default=None, gt=0)  # a ceiling below points
+    not_assessable: bool = False  # a website cannot show it; listed so the scorecard is whole
+    note: str | None = None
+
+
+class Framework(Strict):
+    """A scoring framework (frameworks/*.yaml): requirements mapped to rule ids (Prowler's
+    compliance model), with 单项否决 lines, capped deductions and 预警 lines."""
+
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    basis: str = Field(min_length=1)
+    applies_to: AppliesTo = Field(default_factory=AppliesTo)
+    requirements: list[Requirement] = Field(min_length=1)
+
+
 class CrawlSettings(Strict):
     """Crawl defaults; a site may override max_pages, max_depth, delay and obey_robots."""
 
@@ -117,6 +154,7 @@ class Config:
     rules: list[Rule]
     mutes: list[Mute] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    frameworks: list[Framework] = field(default_factory=list)
 
     def site(self, site_id: str) -> Site:
         """Return the site with this id."""
@@ -1005,6 +1043,144 @@ class _Loader:
                 settings = None
         return settings or Settings()
 
+    # -- frameworks -------------------------------------------------------------------------
+
+    def load_frameworks(
+        self, site_ids: set[str] | None, rule_ids: set[str] | None
+    ) -> list[Framework]:
+        """Load the optional frameworks/*.yaml (one framework per file)."""
+        fw_dir = self.root / "frameworks"
+        if not fw_dir.is_dir():
+            return []
+        for path in sorted(fw_dir.glob("*.yml")):
+            self.add(
+                self.display("frameworks", path.name),
+                1,
+                f"评分框架文件必须以 .yaml 结尾，此文件不会被读取；请改名为 {path.stem}.yaml",
+            )
+        frameworks: list[Framework] = []
+        seen: dict[str, str] = {}
+        for path in sorted(fw_dir.glob("*.yaml")):
+            src = _read_yaml(path, self.display("frameworks", path.name), self.problems)
+            if src is None:
+                continue
+            if not isinstance(src.node, CommentedMap):
+                self.add(
+                    src,
+                    _node_line(src.node, 1),
+                    "评分框架文件顶层应为映射（含 id、title、basis、requirements），"
+                    f"实际为{_sp(_show(_plain(src.node)))}",
+                )
+                continue
+            node = src.node
+            fid = node.get("id")
+            prefix = f"评分框架 '{fid}'：" if isinstance(fid, str) else "评分框架："
+            if isinstance(fid, str):
+                if fid in seen:
+                    self.add(
+                        src,
+                        _key_line(node, "id", 1),
+                        f"{prefix}id 重复，已在 {seen[fid]} 定义，评分框架 id 必须唯一",
+                    )
+                else:
+                    seen[fid] = f"{src.display}:{_key_line(node, 'id', 1)}"
+            fw = self.validate(Framework, node, src, 1, prefix)
+            ok = self.check_framework(src, node, prefix, site_ids, rule_ids)
+            if fw is not None and ok:
+                frameworks.append(fw)
+        return frameworks
+
+    def check_framework(
+        self,
+        src: _Source,
+        node: CommentedMap,
+        prefix: str,
+        site_ids: set[str] | None,
+        rule_ids: set[str] | None,
+    ) -> bool:
+        """Cross-field checks of a framework: requirement ids, rule ids, lines and points."""
+        ok = True
+        applies = node.get("applies_to")
+        sites = applies.get("sites") if isinstance(applies, CommentedMap) else None
+        if isinstance(sites, CommentedSeq) and site_ids is not None:
+            for j, sid in enumerate(sites):
+                if isinstance(sid, str) and sid not in site_ids:
+                    self.add(
+                        src,
+                        _key_line(sites, j, 1),
+                        f"{prefix}applies_to.sites 中的站点 '{sid}' 未在 sites.yaml 中定义"
+                        f"{_suggest(sid, site_ids)}",
+                    )
+                    ok = False
+        seen: dict[str, int] = {}
+        total = 0.0
+        for line, req in self.entries(src, node, "requirements"):
+            if not isinstance(req, CommentedMap):
+                continue
+            rid = req.get("id")
+            where = f"{prefix}要求 '{rid}'：" if isinstance(rid, str) else prefix
+
+            def bad(key: str, message: str, req: CommentedMap = req, where: str = where) -> None:
+                nonlocal ok
+                self.add(src, _key_line(req, key, _node_line(req, 1)), where + message)
+                ok = False
+
+            if isinstance(rid, str):
+                if rid in seen:
+                    bad("id", f"id 重复，已在第 {seen[rid]} 行定义，同一框架内要求 id 必须唯一")
+                else:
+                    seen[rid] = _key_line(req, "id", line)
+            rules = req.get("rules")
+            if isinstance(rules, CommentedSeq) and rule_ids is not None:
+                for j, rule in enumerate(rules):
+                    if isinstance(rule, str) and rule not in rule_ids:
+                        self.add(
+                            src,
+                            _key_line(rules, j, line),
+                            f"{where}rules 中的 '{rule}' 不是已定义的规则 id"
+                            f"{_suggest(rule, rule_ids)}",
+                        )
+                        ok = False
+            veto, points = req.get("veto"), req.get("points")
+            per, cap, prewarn = req.get("per_finding"), req.get("cap"), req.get("prewarn")
+            if req.get("not_assessable") is True:
+                for key in ("rules", "veto", "points", "prewarn"):
+                    if req.get(key):
+                        bad(key, f"not_assessable 的要求不能填写 {key}（网站无法体现，不参与计分）")
+                continue
+            if not rules:
+                bad("id", "必须在 rules 中列出至少一个规则 id，或标记 not_assessable: true")
+            if veto is None and points is None:
+                bad("id", "必须填写 veto（单项否决线）或 points（扣分分值）之一")
+            if veto is not None and points is not None:
+                bad("points", "veto 和 points 不能同时填写：单项否决项不扣分")
+            if points is None and (per is not None or cap is not None):
+                bad(
+                    "per_finding" if per is not None else "cap",
+                    "per_finding 和 cap 需要配合 points 使用",
+                )
+            num = (int, float)
+            if isinstance(points, num) and not isinstance(points, bool) and points > 0:
+                total += float(points)
+                if isinstance(per, num) and per > points:
+                    bad("per_finding", f"per_finding（{per}）不能大于 points（{points}）")
+                if isinstance(cap, num) and cap > points:
+                    bad("cap", f"cap（{cap}）不能大于 points（{points}）：单项扣分不超过该项分值")
+            if prewarn is not None and veto is None:
+                bad("prewarn", "prewarn（预警线）只能与 veto（否决线）一起使用")
+            pc = prewarn.get("count") if isinstance(prewarn, CommentedMap) else None
+            vc = veto.get("count") if isinstance(veto, CommentedMap) else None
+            if isinstance(pc, int) and isinstance(vc, int) and pc >= vc:
+                bad("prewarn", f"prewarn.count（{pc}）必须小于 veto.count（{vc}）")
+        if total > 100:
+            self.add(
+                src,
+                _key_line(node, "requirements", 1),
+                f"{prefix}各扣分项 points 合计 {total:g} 分，超过 100 分",
+            )
+            ok = False
+        return ok
+
 
 def _url_netloc(url: str) -> str | None:
     """Return the normalized host[:port] of an absolute http(s) URL, or None if it is not one."""
@@ -1048,12 +1224,20 @@ def load_config(config_dir: Path | str) -> Config:
     rules, rule_ids = loader.load_rules(written_sites)
     mutes = loader.load_mutes(written_sites, rule_ids)
     settings = loader.load_settings()
+    frameworks = loader.load_frameworks(written_sites, rule_ids)
     if loader.problems:
         order: dict[str, int] = {}
         for p in loader.problems:
             order.setdefault(p.file, len(order))
         raise ConfigError(sorted(loader.problems, key=lambda p: (order[p.file], p.line)))
-    return Config(root=root, sites=sites, rules=rules, mutes=mutes, settings=settings)
+    return Config(
+        root=root,
+        sites=sites,
+        rules=rules,
+        mutes=mutes,
+        settings=settings,
+        frameworks=frameworks,
+    )
 
 
 def validate_command(config_dir: Path | str) -> int:
@@ -1065,5 +1249,6 @@ def validate_command(config_dir: Path | str) -> int:
             print(problem, file=sys.stderr)
         print(f"发现 {len(exc.problems)} 处配置错误", file=sys.stderr)
         return 2
-    print(f"配置有效：{len(config.sites)} 个站点，{len(config.rules)} 条规则")
+    extra = f"，{len(config.frameworks)} 个评分框架" if config.frameworks else ""
+    print(f"配置有效：{len(config.sites)} 个站点，{len(config.rules)} 条规则{extra}")
     return 0

@@ -196,6 +196,28 @@ def kind_label(kind: str | None) -> str:
     return KIND_LABELS.get(kind or "", kind or "—")
 
 
+def group_label(group: str | None) -> str:
+    """Return the Chinese label of a scoring group (a site kind, or enterprise:<sector>)."""
+    kind, _, sector = (group or "").partition(":")
+    if sector:
+        return f"{kind_label(kind)}·{sector_label(sector)}"
+    return kind_label(kind)
+
+
+def result_label(result: str) -> str:
+    """Return the Chinese label of a scorecard requirement result."""
+    from checks.scoring import RESULT_LABELS
+
+    return RESULT_LABELS.get(result, result)
+
+
+def score_text(score: float | None) -> str:
+    """Return a scorecard score as shown (a dash when vetoed)."""
+    from checks.scoring import format_score
+
+    return format_score(score)
+
+
 def sector_label(sector: str | None) -> str:
     """Return the Chinese label of a public-enterprise sector ("—" when none)."""
     return SECTOR_LABELS.get(sector or "", sector or "—")
@@ -446,6 +468,8 @@ class SiteView:
     passed: tuple[RuleInfo, ...]
     href: str
     history: SiteHistory | None = None  # None: the run was checked without history
+    # Scorecards (checks.scoring.Scorecard dicts), one per framework that applies.
+    scores: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -491,12 +515,22 @@ class RunHistory:
 
 
 @dataclass(frozen=True)
+class FrameworkScores:
+    """One framework's ranking table: (site, scorecard) by overall rank."""
+
+    id: str
+    title: str
+    rows: tuple[tuple[SiteView, Mapping[str, Any]], ...]
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Everything the templates need."""
 
     run: RunView
     sites: tuple[SiteView, ...]  # worst first
     common: tuple[CommonProblem, ...]
+    scores: tuple[FrameworkScores, ...] = ()
 
 
 def rule_infos(findings: Iterable[Finding], outcomes: Iterable[Outcome]) -> dict[str, RuleInfo]:
@@ -642,6 +676,7 @@ def _site_view(
     outcomes: list[Outcome],
     infos: Mapping[str, RuleInfo],
     history: History | None = None,
+    scores: Iterable[Mapping[str, Any]] = (),
 ) -> SiteView:
     site_id = check_site_id(meta["id"])
     shown = [f for f in findings if f.status != "muted"]
@@ -666,6 +701,7 @@ def _site_view(
         passed=tuple(passed),
         href=f"sites/{site_id}.html",
         history=site_history(site_id, findings, history, infos) if history is not None else None,
+        scores=tuple(scores),
     )
 
 
@@ -689,6 +725,7 @@ def build_context(
     findings: Iterable[Finding],
     outcomes: Iterable[Outcome],
     history: History | None = None,
+    scores: Iterable[Mapping[str, Any]] = (),
 ) -> ReportContext:
     """Return the report's view model; raises ValueError on a site id that is not a slug.
 
@@ -712,11 +749,25 @@ def build_context(
     for o in outcomes:
         o_by_site[o.site].append(o)
     infos = rule_infos(findings, outcomes)
+    cards = list(scores)
+    s_by_site: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for card in cards:
+        if check_site_id(card["site"]) not in metas:
+            metas[card["site"]] = ({"id": card["site"]}, False)
+        s_by_site[card["site"]].append(card)
 
     views = tuple(
         sorted(
             (
-                _site_view(meta, in_config, f_by_site[sid], o_by_site[sid], infos, history)
+                _site_view(
+                    meta,
+                    in_config,
+                    f_by_site[sid],
+                    o_by_site[sid],
+                    infos,
+                    history,
+                    s_by_site[sid],
+                )
                 for sid, (meta, in_config) in metas.items()
             ),
             key=site_order_key,
@@ -738,4 +789,23 @@ def build_context(
         findings=count_by_status(f.status for f in findings),
         history=run_history(views) if history is not None else None,
     )
-    return ReportContext(run=run_view, sites=views, common=common_problems(views, outcomes))
+    by_id = {v.id: v for v in views}
+    tables: list[FrameworkScores] = []
+    for fw in dict.fromkeys(c["framework"] for c in cards):
+        mine = sorted(
+            (c for c in cards if c["framework"] == fw),
+            key=lambda c: (c["rank_overall"] or 0, c["site"]),
+        )
+        tables.append(
+            FrameworkScores(
+                id=fw,
+                title=mine[0]["framework_title"],
+                rows=tuple((by_id[c["site"]], c) for c in mine),
+            )
+        )
+    return ReportContext(
+        run=run_view,
+        sites=views,
+        common=common_problems(views, outcomes),
+        scores=tuple(tables),
+    )

@@ -39,6 +39,9 @@ ENV.filters.update(
     kind_label=ctx.kind_label,
     sector_label=ctx.sector_label,
     run_status_label=ctx.run_status_label,
+    group_label=ctx.group_label,
+    result_label=ctx.result_label,
+    score_text=ctx.score_text,
 )
 
 FINDING_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
@@ -84,16 +87,21 @@ def findings_json(
     findings: list[Finding],
     outcomes: list[Outcome],
     resolved: list[Finding] | None = None,
+    scores: list[Mapping[str, Any]] | None = None,
 ) -> bytes:
-    """Return findings.json: {"run": {...}, "findings": [...], "resolved": [...]}.
+    """Return findings.json: {"run": {...}, "findings": [...], "resolved": [...], "scores": [...]}.
 
     `resolved` lists the previous runs' problems this run no longer finds (change "resolved",
-    status as last seen); it is empty when the run has no history.
+    status as last seen); it is empty when the run has no history. `scores` holds the
+    scorecards (checks.scoring.Scorecard) per site and framework; empty without frameworks.
     """
     payload = {
         "run": run_record(run, site_count, findings, outcomes),
         "findings": [finding_record(f) for f in _sorted_findings(findings)],
         "resolved": [finding_record(f) for f in _sorted_findings(resolved or [])],
+        "scores": [
+            dict(c) for c in sorted(scores or [], key=lambda c: (c["framework"], c["site"]))
+        ],
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=ctx.json_default)
     return (text + "\n").encode("utf-8")
@@ -162,15 +170,18 @@ def write_report(
     findings: list[Finding],
     outcomes: list[Outcome],
     history: History | None = None,
+    scores: list[Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write the run's report into out_dir and return the path of index.html.
 
-    `history` (checks.history.History, as the store returns it) adds 新增 / 已整改 marks.
+    `history` (checks.history.History, as the store returns it) adds 新增 / 已整改 marks;
+    `scores` (scorecard dicts, as the store returns them) adds 得分 / 结论 / 排名.
     """
     out_dir = Path(out_dir)
     findings = list(findings)
     outcomes = list(outcomes)
-    view = ctx.build_context(run, sites, findings, outcomes, history)
+    scores = list(scores or [])
+    view = ctx.build_context(run, sites, findings, outcomes, history, scores)
     resolved = history.resolved if history is not None else []
 
     # Render everything in memory first, so a template or data error writes nothing at all.
@@ -181,13 +192,18 @@ def write_report(
     files.append(
         (
             out_dir / "findings.json",
-            findings_json(run, len(view.sites), findings, outcomes, resolved),
+            findings_json(run, len(view.sites), findings, outcomes, resolved, scores),
         )
     )
     files.append((out_dir / "findings.csv", findings_csv(findings)))
     index = out_dir / "index.html"
     html = render_template(
-        "index.html", run=view.run, sites=view.sites, common=view.common, root=""
+        "index.html",
+        run=view.run,
+        sites=view.sites,
+        common=view.common,
+        scores=view.scores,
+        root="",
     )
     # index.html goes last: when it is replaced, everything it links to is already in place.
     files.append((index, html.encode("utf-8")))

@@ -561,6 +561,12 @@ def test_shipped_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {"catalogue-missing", "column-stale", "link-broken-home"} <= set(rule_ids)
     assert config.mutes == []
     assert config.settings == conf.Settings()  # every default is only commented in the file
+    # The 19号 framework maps its requirements onto the shipped rule ids (frameworks/).
+    (fw,) = config.frameworks
+    assert fw.id == "gov-website-2019"
+    mapped = {r for req in fw.requirements for r in req.rules}
+    assert mapped <= set(rule_ids)
+    assert {"site-unreachable", "homepage-stale", "column-empty"} <= mapped
 
 
 def test_loaded_values_and_defaults(cfg) -> None:

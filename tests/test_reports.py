@@ -387,7 +387,8 @@ def test_css_is_inlined_and_print_ready(report: Path) -> None:
 def test_findings_json_schema_and_values(report: Path) -> None:
     data = json.loads((report / "findings.json").read_text("utf-8"))
     # "resolved" is always present; without history (this report has none) it is empty.
-    assert set(data) == {"run", "findings", "resolved"}
+    assert set(data) == {"run", "findings", "resolved", "scores"}
+    assert data["scores"] == []
     assert data["resolved"] == []
     run = data["run"]
     assert {k: run[k] for k in ("id", "as_of", "started_at", "finished_at", "status")} == {
@@ -844,3 +845,87 @@ def test_report_without_history_shows_no_changes(report: Path) -> None:
     assert "新增" not in headers
     site = parse(report / "sites" / "city-gov.html")
     assert not site.xpath("//*[contains(@class,'change')]")
+
+
+# --- scores (checks/scoring.py scorecards, as the store returns them) ---------------------
+
+
+def build_scores() -> list[dict]:
+    """Scorecards of a framework over the three sites, computed by checks.scoring."""
+    from types import SimpleNamespace
+
+    from ruamel.yaml import YAML
+
+    import conf
+    from checks.scoring import score_run
+
+    fw = conf.Framework.model_validate(
+        YAML(typ="safe").load(
+            """
+id: fw-test
+title: 测试框架<b>
+basis: 测试
+requirements:
+  # Only the water company's home page is counted stale, so one site is vetoed.
+  - id: stale
+    title: 首页长期未更新
+    rules: [homepage-stale]
+    match: {subject: ["https://www.water.example.cn/"]}
+    veto: {count: 1}
+  - {id: links, title: 首页不可用链接, rules: [link-broken-home], points: 10, per_finding: 1}
+  - {id: catalogue, title: 法定主动公开内容缺失, rules: [catalogue-missing], points: 10}
+  - {id: manual, title: 互动交流, not_assessable: true, note: 人工核查}
+"""
+        )
+    )
+    sites = {s["id"]: SimpleNamespace(kind=s["kind"], sector=s["sector"]) for s in SITES}
+    cards = score_run([fw], sites, build_findings(), build_outcomes())
+    return [c.to_dict() for c in cards]
+
+
+def test_scores_in_index_site_pages_and_json(tmp_path: Path) -> None:
+    scores = build_scores()
+    write_report(tmp_path, RUN, SITES, build_findings(), build_outcomes(), scores=scores)
+    by_site = {c["site"]: c for c in scores}
+    doc = parse(tmp_path / "index.html")
+    (section,) = doc.xpath("//section[@data-framework='fw-test']")
+    assert "测试框架<b>" in text(section.xpath("h2")[0])  # escaped, shown as text
+    rows = section.xpath(".//tbody/tr")
+    # Ranked: best score first, vetoed sites last; each row shows score, verdict, vetoes.
+    assert [r.get("data-site") for r in rows] == sorted(
+        by_site, key=lambda s: (by_site[s]["rank_overall"], s)
+    )
+    for row in rows:
+        card = by_site[row.get("data-site")]
+        assert text(row.xpath("td[contains(@class,'verdict')]")[0]) == card["verdict"]
+        want = "—" if card["score"] is None else f"{card['score']:g}"
+        assert text(row.xpath("td[contains(@class,'score')]")[0]) == want
+        vetoes = text(row.xpath("td[contains(@class,'vetoes')]")[0])
+        assert vetoes == ("；".join(card["vetoes"]) or "—")
+    site = parse(tmp_path / "sites" / "city-gov.html")
+    (card_el,) = site.xpath("//section[@id='score-fw-test']")
+    reqs = [r.get("data-requirement") for r in card_el.xpath(".//tr[@data-requirement]")]
+    assert reqs == ["stale", "links", "catalogue", "manual"]
+    # city-gov: 3 broken home links × 1 = 3 → 97; water-co: vetoed; edu-bureau: 100.
+    assert {c["site"]: c["score"] for c in scores} == {
+        "city-gov": 97.0,
+        "water-co": None,
+        "edu-bureau": 100.0,
+    }
+    links = card_el.xpath(".//tr[@data-requirement='links']")[0]
+    assert text(links.xpath("td[contains(@class,'deduction')]")[0]) == "3"
+    assert "扣分" in text(links.xpath("td[contains(@class,'result')]")[0])
+    water = parse(tmp_path / "sites" / "water-co.html")
+    assert "无法评估：法定主动公开内容缺失（无法评估）" in text(
+        water.xpath("//p[@class='unassessed']")[0]
+    )
+    manual = card_el.xpath(".//tr[@data-requirement='manual']")[0]
+    assert "需人工核查" in text(manual) and "人工核查" in text(manual)
+    data = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert data["scores"] == sorted(scores, key=lambda c: c["site"])
+
+
+def test_report_without_scores_has_no_score_section(report: Path) -> None:
+    doc = parse(report / "index.html")
+    assert doc.xpath("//section[contains(@class,'scores')]") == []
+    assert doc.xpath("//section[contains(@class,'scorecard')]") == []
