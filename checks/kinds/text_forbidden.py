@@ -1,0 +1,112 @@
+"""text_forbidden: terms the operator forbids (sensitive, obsolete words) must not appear.
+
+Limit: only what a snapshot holds today is searched — page titles, column names, link texts
+(and list entries' titles) and each page's text_snippet (the first ~300 characters of the main
+text). Full page bodies are not stored yet, so a term deep inside an article is not found; name
+the fields searched with `fields:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+from checks.context import RuleContext, describe_failure, reachable
+from checks.kinds.text_required import fields_label
+from checks.model import Finding
+from checks.patterns import (
+    FIELD_LABELS,
+    PatternTimeout,
+    Text,
+    TextField,
+    check_patterns,
+    masked_snippet,
+    parse,
+    snapshot_texts,
+)
+from checks.registry import rule_kind
+
+EXAMPLES = 5
+
+
+class Params(BaseModel):
+    """Parameters of text_forbidden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # No pattern may be found: jieba whole-word terms, globs or `regex:` expressions.
+    patterns: list[str] = []
+    fields: list[TextField] = Field(
+        default_factory=lambda: ["title", "column", "link_text", "snippet"], min_length=1
+    )
+    scope: Literal["site", "home"] = "site"  # home: only texts shown on the home page
+    regex_timeout_ms: PositiveInt = 200  # per search; a slower regex is reported, not run on
+    # One finding per (pattern, page) up to this many pages; the rest become one summary finding.
+    max_pages: PositiveInt = 20
+
+    @field_validator("patterns")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        return check_patterns(value)
+
+
+@rule_kind("text_forbidden", Params)
+def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
+    """Fail each page whose titles, column names, link texts or snippets contain a pattern."""
+    home = ctx.home
+    if home is None or not reachable(home):
+        reason = describe_failure(home) if home else "未抓取到首页"
+        yield ctx.error(
+            "首页",
+            f"首页无法访问（{reason}），无法检查禁用内容。",
+            ctx.site.start_urls[0],
+        )
+        return
+    texts = snapshot_texts(ctx, list(p.fields), home_only=p.scope == "home")
+    timeout = p.regex_timeout_ms / 1000
+    for pattern in parse(p.patterns):
+        by_page: dict[str, list[tuple[Text, tuple[int, int]]]] = {}
+        try:
+            for text in texts:
+                span = pattern.search(text.text, timeout)
+                if span is not None:
+                    by_page.setdefault(text.url, []).append((text, span))
+        except PatternTimeout:
+            yield ctx.error(
+                pattern.raw,
+                f"正则表达式“{pattern.raw}”单次匹配超过 {p.regex_timeout_ms} 毫秒未完成，"
+                f"已停止用它检查，请简化表达式。",
+                home.url,
+                pattern=pattern.raw,
+                timeout_ms=p.regex_timeout_ms,
+            )
+            continue
+        urls = sorted(by_page)
+        for url in urls[: p.max_pages]:
+            hits = by_page[url]
+            first, span = hits[0]
+            snippet = masked_snippet(first.text, span)
+            yield ctx.fail(
+                f"{pattern.raw}（{url}）",
+                f"页面 {url} 的{FIELD_LABELS[first.field]}中出现禁用内容“{pattern.raw}”（摘录：{snippet}）。",
+                url,
+                pattern=pattern.raw,
+                field=first.field,
+                snippet=snippet,
+                hits=len(hits),
+                pages_total=len(urls),
+            )
+        rest = urls[p.max_pages :]
+        if rest:
+            yield ctx.fail(
+                f"{pattern.raw}（其余页面）",
+                f"另有 {len(rest)} 个页面的{fields_label(p.fields)}出现禁用内容“{pattern.raw}”，"
+                f"如 {rest[0]}（共 {len(urls)} 个页面）。",
+                rest[0],
+                pattern=pattern.raw,
+                count=len(rest),
+                pages_total=len(urls),
+                examples=rest[:EXAMPLES],
+            )

@@ -1,0 +1,171 @@
+"""Operator patterns of the generic kinds: jieba whole-word terms, globs and time-limited regexes.
+
+A pattern is written in a rule pack as text:
+- `regex:EXPR` — a regular expression (the `regex` package), run with a time limit per search so
+  that a catastrophic pattern such as `(a|aa)+$` cannot hang a run: on timeout the search raises
+  `PatternTimeout` and the kind reports the pattern as not evaluated (status `error`);
+- text containing `*`, `?` or `[` — a shell-style glob over the whole (normalised) text;
+- anything else — a term matched as a run of whole words (checks/matching.py), so 预算 matches
+  2024年部门预算公开 but not 预算外资金.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+import regex
+
+from checks.context import reachable
+from checks.matching import matches
+
+if TYPE_CHECKING:
+    from checks.context import RuleContext
+
+REGEX_PREFIX = "regex:"
+GLOB_CHARS = "*?["
+# Masked evidence shows this many characters on each side of a hit.
+CONTEXT_CHARS = 20
+
+
+class PatternTimeout(Exception):
+    """A regex search ran past its time limit."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One operator pattern, parsed from its text."""
+
+    raw: str
+
+    @property
+    def kind(self) -> Literal["regex", "glob", "term"]:
+        """Return how the pattern matches: regex, glob or jieba whole-word term."""
+        if self.raw.startswith(REGEX_PREFIX):
+            return "regex"
+        if any(ch in self.raw for ch in GLOB_CHARS):
+            return "glob"
+        return "term"
+
+    @cached_property
+    def compiled(self) -> regex.Pattern[str]:
+        """Return the compiled regex (only for regex patterns)."""
+        return regex.compile(self.raw[len(REGEX_PREFIX) :])
+
+    def search(self, text: str, timeout: float) -> tuple[int, int] | None:
+        """Return the span of the first hit in `text` (best effort for terms and globs), or None.
+
+        Raises PatternTimeout when a regex search exceeds `timeout` seconds.
+        """
+        if not text:
+            return None
+        kind = self.kind
+        if kind == "regex":
+            try:
+                found = self.compiled.search(text, timeout=timeout)
+            except TimeoutError as exc:
+                raise PatternTimeout(self.raw) from exc
+            return found.span() if found else None
+        if kind == "glob":
+            # Not normalize(): it drops punctuation, and * ? [ are punctuation.
+            if not fnmatchcase(_fold(text).strip(), _fold(self.raw).strip()):
+                return None
+            return 0, len(text)
+        if not matches(self.raw, text):
+            return None
+        # The whole-word test runs on normalised text; locate the hit in the shown text.
+        start = _fold(text).find(_fold(self.raw))
+        return (start, start + len(self.raw)) if start >= 0 else (0, len(text))
+
+
+def _fold(text: str) -> str:
+    """Return text in NFKC form, lower-cased (keeps length for CJK, digits and letters)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def parse(patterns: list[str]) -> list[Pattern]:
+    """Return the patterns, raising ValueError (in Chinese) on an empty or invalid one."""
+    out = []
+    for raw in patterns:
+        if not raw.strip() or raw.strip() == REGEX_PREFIX:
+            raise ValueError("匹配规则不能为空")
+        pattern = Pattern(raw)
+        if pattern.kind == "regex":
+            try:
+                pattern.compiled  # noqa: B018  (compile now so config loading reports it)
+            except regex.error as exc:
+                raise ValueError(f"正则表达式“{raw}”无法解析：{exc}") from exc
+        out.append(pattern)
+    return out
+
+
+def check_patterns(patterns: list[str]) -> list[str]:
+    """Pydantic validator: reject empty or uncompilable patterns at config load."""
+    parse(patterns)
+    return patterns
+
+
+def masked_snippet(text: str, span: tuple[int, int], context: int = CONTEXT_CHARS) -> str:
+    """Return the text around a hit with the hit masked (first character kept): 某某**网站."""
+    start, end = span
+    hit = text[start:end]
+    masked = hit[:1] + "*" * (len(hit) - 1) if len(hit) > 1 else "*"
+    before = text[max(0, start - context) : start]
+    after = text[end : end + context]
+    lead = "…" if start > context else ""
+    tail = "…" if end + context < len(text) else ""
+    return f"{lead}{before}{masked}{after}{tail}"
+
+
+# What the snapshot holds as text today (full page bodies are not stored): the fields an
+# operator can name in `fields:` of text_required / text_forbidden.
+TextField = Literal["title", "column", "link_text", "snippet"]
+FIELD_LABELS: dict[str, str] = {
+    "title": "页面标题",
+    "column": "栏目名称",
+    "link_text": "链接文字",
+    "snippet": "正文开头摘要",
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One searchable text of a snapshot: which field it is, the text, and the page showing it."""
+
+    field: str
+    text: str
+    url: str
+
+
+def snapshot_texts(ctx: RuleContext, fields: list[str], home_only: bool = False) -> list[Text]:
+    """Return the distinct texts of the chosen fields, each with the page that shows it."""
+    snapshot = ctx.snapshot
+    home = ctx.home_urls()
+    pages = [
+        p
+        for p in snapshot.pages.values()
+        if p.kind == "page" and reachable(p) and (not home_only or p.url in home)
+    ]
+    out: dict[tuple[str, str, str], Text] = {}
+
+    def add(field: str, text: str | None, url: str) -> None:
+        if field in fields and text and text.strip():
+            out.setdefault((field, text.strip(), url), Text(field, text.strip(), url))
+
+    for page in pages:
+        add("title", page.title, page.url)
+        add("column", page.column, page.url)
+        add("snippet", page.text_snippet, page.url)
+    for column in snapshot.columns:
+        if not home_only or column.key in home:
+            add("column", column.name, column.key)
+        for entry in column.entries:
+            if not home_only or entry.page_url in home:
+                add("link_text", entry.title, entry.page_url)
+    for link in snapshot.links:
+        if not home_only or link.on_home or link.source_url in home:
+            add("link_text", link.text, link.source_url)
+    return list(out.values())
