@@ -1,4 +1,4 @@
-"""Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|demo`."""
+"""Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|rules|demo`."""
 
 from __future__ import annotations
 
@@ -190,6 +190,7 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
     """Evaluate the rules on a stored run and save the findings."""
     from checks.history import annotate, load_previous
     from checks.runner import run_checks
+    from checks.scoring import score_run
 
     run_sites = st.run_sites(run_id)
     snapshots = {s.site_id: st.load_snapshot(run_id, s.site_id) for s in run_sites}
@@ -199,6 +200,11 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
     # New / persisting / resolved against each site's previous complete run.
     findings, history = annotate(findings, outcomes, load_previous(st, run_id), as_of)
     st.save_results(run_id, findings, outcomes, history)
+    # Scorecards under the configured frameworks (19号 veto / deductions / 预警 / rank), stored
+    # with the run so `gongkai report` needs no configuration.
+    sites = {s.id: s for s in scoped.sites}
+    cards = score_run(config.frameworks, sites, findings, outcomes)
+    st.save_scores(run_id, [c.to_dict() for c in cards])
     run = st.get_run(run_id)
     if run.status == "running":
         st.finish_run(run_id, "complete", dict(run.stats or {}))
@@ -238,6 +244,7 @@ def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
         st.findings(run_id),
         st.outcomes(run_id),
         history=st.history(run_id),
+        scores=st.scores(run_id),
     )
 
 
@@ -270,6 +277,22 @@ def print_summary(st: Any, run_id: int) -> None:
             return ["首次检查", "—"]
         return [new.get(sid, 0), resolved.get(sid, 0)]
 
+    from checks.scoring import format_score
+
+    # 得分 / 结论 per framework (checks/scoring.py); several frameworks are joined with "；".
+    cards: dict[str, list[dict[str, Any]]] = {}
+    for card in st.scores(run_id):
+        cards.setdefault(card["site"], []).append(card)
+
+    def verdict(sid: str) -> list[str]:
+        mine = cards.get(sid)
+        if not mine:
+            return ["—", "—"]
+        return [
+            "；".join(format_score(c["score"]) for c in mine),
+            "；".join(c["verdict"] + ("*" if c["unassessed"] else "") for c in mine),
+        ]
+
     order = sorted(counts, key=lambda s: (-counts[s]["fail"], -counts[s]["error"], s))
     rows = [
         [
@@ -281,11 +304,14 @@ def print_summary(st: Any, run_id: int) -> None:
             counts[sid]["pass"],
             per_site.get(sid, 0),
             *changes(sid),
+            *verdict(sid),
         ]
         for sid in order
     ]
     headers = ["站点", "标识", "不通过", "警告", "无法检查", "通过", "问题条数", "新增", "已整改"]
-    print(format_table(headers, rows))
+    print(format_table([*headers, "得分", "结论"], rows))
+    if any(c["unassessed"] for mine in cards.values() for c in mine):
+        print("* 有评分项无法评估（规则无法检查），结论仅依据可评估的项目。")
 
 
 def _exit_code(st: Any, run_id: int) -> int:
@@ -351,6 +377,37 @@ def cmd_annual_report(args: argparse.Namespace) -> int:
     data["problems"] = [p.to_json() for p in problems]
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return EXIT_FAIL if problems else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """`gongkai rules` without an action: show its help."""
+    args.rules_parser.print_help()
+    return EXIT_CONFIG
+
+
+def cmd_rules_import(args: argparse.Namespace) -> int:
+    """Turn a local indicator table into a rule-pack skeleton (YAML)."""
+    from checks.importer import TableError, build, summary, to_yaml
+
+    try:
+        result = build(Path(args.table), prefix=args.prefix)
+    except TableError as exc:
+        _err(f"无法导入指标表：{exc}")
+        return EXIT_CONFIG
+    text = to_yaml(result)
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            _err(f"{out} 已存在；如需覆盖请加 --force。")
+            return EXIT_CONFIG
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"已写入 {out}。{summary(result)}")
+        print("请补全文件末尾的 TODO 项，放入配置目录的 rules/ 后运行 gongkai validate 检查。")
+    else:
+        sys.stdout.write(text)
+        _err(summary(result))
+    return EXIT_OK
 
 
 def _resume_hint(args: argparse.Namespace) -> Callable[[int], str]:
@@ -642,6 +699,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", type=int, metavar="N", help="检查编号，默认最近一次")
     p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "rules",
+        help="规则包工具（导入本地指标表）",
+        description="规则包工具。目前提供 import：把本地考核指标表转换为规则包草稿。",
+        epilog="示例：\n  gongkai rules import 2024年政务公开考核指标.xlsx --out config/rules/local.yaml",
+        formatter_class=fmt,
+    )
+    rules_sub = p.add_subparsers(dest="rules_command", metavar="操作")
+    p.set_defaults(func=cmd_rules, rules_parser=p)
+    q = rules_sub.add_parser(
+        "import",
+        help="把指标表（CSV/XLSX）转换为规则包草稿",
+        description="读取本地政务公开考核指标表（CSV 或 XLSX，表头如 一级指标/二级指标/指标内容/分值，"
+        "按同义词自动识别），每行生成一条规则：能对应检查类型的写好 check，其余以注释形式列在文件末尾，"
+        "标注 TODO 由人工补充或在评分框架中列为 not_assessable。生成的文件可直接通过 gongkai validate。",
+        epilog="示例：\n  gongkai rules import 指标表.csv\n"
+        "  gongkai rules import 2024年考核指标.xlsx --out config/rules/local-2024.yaml --prefix gz2024\n\n"
+        "退出码：0 已生成；2 表格无法读取或找不到表头。",
+        formatter_class=fmt,
+    )
+    q.add_argument("table", help="指标表文件（.csv 或 .xlsx）")
+    q.add_argument("--out", metavar="FILE", help="写入的规则文件（.yaml），默认输出到屏幕")
+    q.add_argument(
+        "--prefix", metavar="P", help="规则 id 前缀（小写字母、数字），默认取文件名或 local"
+    )
+    q.add_argument("--force", action="store_true", help="覆盖已存在的 --out 文件")
+    q.set_defaults(func=cmd_rules_import)
 
     p = sub.add_parser(
         "demo",

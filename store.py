@@ -15,7 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from checks.history import History
-from checks.model import Column, Entry, Finding, Link, Outcome, Page, SiteSnapshot
+from checks.model import (
+    AnnualReportRecord,
+    Column,
+    Entry,
+    Finding,
+    Link,
+    Outcome,
+    Page,
+    SiteSnapshot,
+)
 from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
 
 if TYPE_CHECKING:
@@ -317,6 +326,78 @@ def _migration_footer(conn: Connection) -> None:
     conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN footer {json_type}"))
 
 
+def _annual_report_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the annual_reports table on `md` (which must hold `pages`)."""
+    # One row per URL recognised as a 政府信息公开工作年度报告 (条例第五十条): an HTML report page
+    # or a report attachment. It hangs off its page row, so re-fetching the page replaces it.
+    annual_reports = sa.Table(
+        "annual_reports",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("site_id", sa.String(63), nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("format", sa.String(16), nullable=False),
+        sa.Column("pub_date", sa.Date),
+        sa.Column("source_url", sa.Text),
+        sa.Column("data", sa.JSON),
+        sa.Column("error", sa.Text),
+        sa.ForeignKeyConstraint(
+            ["run_id", "site_id", "url"],
+            ["pages.run_id", "pages.site_id", "pages.url"],
+            ondelete="CASCADE",
+            name="fk_annual_reports_page",
+        ),
+        sa.UniqueConstraint("run_id", "site_id", "url", name="uq_annual_reports_url"),
+    )
+    return {annual_reports.name: annual_reports}
+
+
+def _migration_annual_reports(conn: Connection) -> None:
+    """Add the annual_reports table (each site's 政府信息公开工作年度报告, read or not). Touches
+    nothing another migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    sa.Table(  # FK target only
+        "pages",
+        md,
+        sa.Column("run_id", sa.Integer),
+        sa.Column("site_id", sa.String(63)),
+        sa.Column("url", sa.Text),
+    )
+    for table in _annual_report_tables(md).values():
+        table.create(conn)
+
+
+def _score_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the scores table on `md` (which must hold `runs`)."""
+    # One row per site and framework of a checked run: the scorecard (checks/scoring.py) as
+    # JSON, computed at check time so a report never needs the run's configuration.
+    scores = sa.Table(
+        "scores",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site", sa.String(63), nullable=False),
+        sa.Column("framework", sa.String(63), nullable=False),
+        sa.Column("card", sa.JSON, nullable=False),
+        sa.UniqueConstraint("run_id", "site", "framework", name="uq_scores_run_site_framework"),
+    )
+    return {scores.name: scores}
+
+
+def _migration_scores(conn: Connection) -> None:
+    """Add the scores table (per-run scorecards under the configured frameworks). Touches
+    nothing another migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    sa.Table("runs", md, sa.Column("id", sa.Integer, primary_key=True))  # FK target only
+    for table in _score_tables(md).values():
+        table.create(conn)
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_1,
@@ -324,6 +405,8 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_3,
     _migration_history,
     _migration_footer,
+    _migration_annual_reports,
+    _migration_scores,
 ]
 
 _BOOKKEEPING = sa.MetaData()
@@ -350,6 +433,10 @@ _T["findings"].append_column(sa.Column("previous_status", sa.String(8)))
 _T.update(_history_tables(METADATA))
 # Migration _migration_footer. NULL on rows written before it: the footer was not read.
 _T["pages"].append_column(sa.Column("footer", sa.JSON))
+# Migration _migration_annual_reports.
+_T.update(_annual_report_tables(METADATA))
+# Migration _migration_scores.
+_T.update(_score_tables(METADATA))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -359,6 +446,8 @@ findings_t = _T["findings"]
 outcomes_t = _T["outcomes"]
 resolved_t = _T["resolved"]
 site_history_t = _T["site_history"]
+annual_reports_t = _T["annual_reports"]
+scores_t = _T["scores"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,10 +804,27 @@ class Store:
         page_rows: list[dict[str, Any]] = []
         link_rows: list[dict[str, Any]] = []
         entry_rows: list[dict[str, Any]] = []
+        report_rows: list[dict[str, Any]] = []
         by_site: dict[tuple[int, str], list[str]] = {}
         for item in latest.values():
             by_site.setdefault((item.run_id, item.site_id), []).append(item.url)
             page_rows.append(self._page_row(item))
+            report = item.annual_report
+            if report is not None:
+                report_rows.append(
+                    {
+                        "run_id": item.run_id,
+                        "site_id": item.site_id,
+                        "url": item.url,
+                        "year": report.year,
+                        "title": report.title,
+                        "format": report.format,
+                        "pub_date": _to_date(report.pub_date),
+                        "source_url": report.source_url,
+                        "data": report.data,
+                        "error": report.error,
+                    }
+                )
             seen_targets: set[str] = set()
             for link in item.links:
                 # One row per target: a page often links the same URL twice (title and 更多).
@@ -768,6 +874,8 @@ class Store:
                 conn.execute(links_t.insert(), link_rows)
             if entry_rows:
                 conn.execute(entries_t.insert(), entry_rows)
+            if report_rows:
+                conn.execute(annual_reports_t.insert(), report_rows)
 
     @staticmethod
     def _page_row(item: PageItem) -> dict[str, Any]:
@@ -931,6 +1039,11 @@ class Store:
                 .where(entries_t.c.run_id == run_id, entries_t.c.site_id == site_id)
                 .order_by(entries_t.c.id)
             ).all()
+            report_rows = conn.execute(
+                sa.select(annual_reports_t)
+                .where(annual_reports_t.c.run_id == run_id, annual_reports_t.c.site_id == site_id)
+                .order_by(annual_reports_t.c.id)
+            ).all()
 
         pages: dict[str, Page] = {}
         for r in page_rows:
@@ -976,6 +1089,19 @@ class Store:
             pages=pages,
             links=links,
             columns=self._columns(pages, entry_rows),
+            annual_reports=[
+                AnnualReportRecord(
+                    url=r.url,
+                    year=r.year,
+                    title=r.title,
+                    format=r.format,
+                    pub_date=r.pub_date,
+                    source_url=r.source_url,
+                    data=r.data,
+                    error=r.error,
+                )
+                for r in report_rows
+            ],
         )
 
     @staticmethod
@@ -1186,6 +1312,34 @@ class Store:
             rows = conn.execute(sa.select(runs_t).where(runs_t.c.id.in_(ids))).all() if ids else []
         by_id = {r.id: self._run_info(r) for r in rows}
         return {p.site_id: by_id[int(p.prev)] for p in sorted(pairs, key=lambda p: p.site_id)}
+
+    def save_scores(self, run_id: int, cards: list[dict[str, Any]]) -> None:
+        """Replace a run's scorecards (dicts of checks.scoring.Scorecard) in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(scores_t.delete().where(scores_t.c.run_id == run_id))
+            if cards:
+                conn.execute(
+                    scores_t.insert(),
+                    [
+                        {
+                            "run_id": run_id,
+                            "site": c["site"],
+                            "framework": c["framework"],
+                            "card": c,
+                        }
+                        for c in cards
+                    ],
+                )
+
+    def scores(self, run_id: int) -> list[dict[str, Any]]:
+        """Return a run's scorecards in the order they were saved (empty: none configured)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(scores_t.c.card)
+                .where(scores_t.c.run_id == run_id)
+                .order_by(scores_t.c.id)
+            ).all()
+        return [dict(r.card) for r in rows]
 
     def outcomes(self, run_id: int) -> list[Outcome]:
         """Return a run's outcomes in the order they were saved."""

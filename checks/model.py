@@ -84,6 +84,20 @@ class Column:
 
 
 @dataclass
+class AnnualReportRecord:
+    """A 政府信息公开工作年度报告 found in the crawl (crawlers.items.ReportOut as stored)."""
+
+    url: str
+    year: int
+    title: str
+    format: str
+    pub_date: dt.date | None
+    source_url: str | None
+    data: dict[str, Any] | None  # crawlers.annual_report.AnnualReport JSON; None when unreadable
+    error: str | None
+
+
+@dataclass
 class SiteSnapshot:
     """Everything one run crawled for one site; the only input a check may read."""
 
@@ -93,6 +107,7 @@ class SiteSnapshot:
     pages: dict[str, Page]
     links: list[Link]
     columns: list[Column]
+    annual_reports: list[AnnualReportRecord] = field(default_factory=list)
 
     @property
     def home(self) -> Page | None:

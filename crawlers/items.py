@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 # What a URL was fetched as. `page`: an on-site HTML page that is parsed and followed;
 # `attachment`: an on-site document (pdf, doc, ...) checked by HEAD/GET but not parsed;
@@ -37,6 +38,29 @@ class DateCandidate:
 
     source: str  # visible | meta | list | url
     value: str  # ISO date YYYY-MM-DD (or YYYY-MM-DDTHH:MM when a time is shown)
+
+
+# A 政府信息公开工作年度报告 title or link text (条例第五十条), with or without 度 after the year.
+REPORT_TITLE_RE = re.compile(r"(\d{4})年度?.{0,20}政府信息公开.{0,6}年度?报告")
+
+
+def report_year(text: str | None) -> int | None:
+    """Return the year of an annual-report title or link text, or None if it is not one."""
+    m = REPORT_TITLE_RE.search(re.sub(r"\s+", "", text or ""))
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class ReportOut:
+    """An annual report recognised in the crawl: what was read from it, or why it could not be."""
+
+    year: int
+    title: str
+    format: str  # html | pdf | docx | doc | wps | ... (what the file is, read or not)
+    pub_date: str | None  # ISO date the report was published (its page, or the page linking it)
+    source_url: str | None  # for an attachment: the page that links it
+    data: dict[str, Any] | None  # AnnualReport.to_json(with_text=True) minus the full text
+    error: str | None  # Chinese reason the report could not be read (scan, old Word, HTTP 404)
 
 
 @dataclass
@@ -77,3 +101,5 @@ class PageItem:
     next_pages: list[str] = field(default_factory=list)
     # What the page footer shows (国办发〔2017〕47号): site_id_code, icp, psb, sponsor, conac.
     footer: dict[str, str] = field(default_factory=dict)
+    # Set when this URL is a 政府信息公开工作年度报告 (an HTML report page or a report attachment).
+    annual_report: ReportOut | None = None

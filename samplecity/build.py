@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 from samplecity import ROOT
+from samplecity.annual import report_docx_parts, report_html
 from samplecity.spec import SITES, Art, Col, Site
 
 SITES_DIR = ROOT / "sites"
@@ -366,6 +367,8 @@ class Writer:
             )
         paras = art.paras or default_paras(s, art)
         content = "\n".join(f"<p>{esc(p)}</p>" for p in paras)
+        if art.report is not None:
+            content = report_html(art.report)
         if art.image:
             content += (
                 f'\n<p style="text-align:center"><img src="{art.image}" alt="{esc(art.title)}"'
@@ -444,8 +447,13 @@ class Writer:
                 if art.file is None:
                     self.article_page(art)
                 for att in art.attachments:
-                    if not att.missing:
-                        self.put(att.href.lstrip("/"), attachment_bytes(att.href, att.label))
+                    if att.missing:
+                        continue
+                    if att.report is not None:
+                        data = _zip(report_docx_parts(att.report))
+                    else:
+                        data = attachment_bytes(att.href, att.label)
+                    self.put(att.href.lstrip("/"), data)
                 if art.file is not None and not art.file_missing:
                     self.put(art.url.lstrip("/"), attachment_bytes(art.url, art.title))
                 if art.image and not art.image_missing:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from samplecity.annual import Report
+
 D = dt.date.fromisoformat
 Link = tuple[str, str]  # (text, href)
 
@@ -22,6 +24,7 @@ class Att:
     name: str
     missing: bool = False  # DEFECT marker: the link is written but the file is not
     href: str = ""
+    report: Report | None = None  # a .docx attachment that is this 政府信息公开工作年度报告
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Art:
     signature: str | None = None
     # DEFECT marker: the PubDate meta says this day while the page shows `date`.
     meta_date: dt.date | None = None
+    report: Report | None = None  # the page is this 政府信息公开工作年度报告 (body and tables)
     # Filled in by Site.finalize().
     col: Col | None = None
     seq: int = 0
@@ -604,9 +608,20 @@ def portal() -> Site:
             (
                 "示例市人民政府2025年政府信息公开工作年度报告",
                 "2026-01-28",
-                {"attachments": [Att("2025年政府信息公开工作年度报告", "nb2025.pdf")]},
+                {
+                    # The page is the report; the PDF copy is downloaded and read too, but it is
+                    # a placeholder without the report text, so the page is judged.
+                    "attachments": [Att("2025年政府信息公开工作年度报告", "nb2025.pdf")],
+                    # DEFECT annual-report-carryover: 二、上年结转 is 4 (自然人 4, 总计 4), while
+                    # the 2024 report carried 6 forward (四、结转下年度继续办理).
+                    "report": Report("示例市人民政府", 2025, 86, 4, 5, published=1240),
+                },
             ),
-            ("示例市人民政府2024年政府信息公开工作年度报告", "2025-01-27"),
+            (
+                "示例市人民政府2024年政府信息公开工作年度报告",
+                "2025-01-27",
+                {"report": Report("示例市人民政府", 2024, 74, 3, 6, published=1105)},
+            ),
         ),
         org_text=org_profile(
             "示例市人民政府",
@@ -753,9 +768,24 @@ def czj() -> Site:
             (
                 "示例市财政局2025年政府信息公开工作年度报告",
                 "2026-01-22",
-                {"attachments": [Att("年度报告全文", "nb2025.docx")]},
+                {
+                    "paras": ["《示例市财政局2025年政府信息公开工作年度报告》全文见附件。"],
+                    # DEFECT annual-report-boilerplate: the DOCX report's section 五 (存在的主要
+                    # 问题及改进情况) is the 2024 report's, word for word.
+                    "attachments": [
+                        Att(
+                            "年度报告全文",
+                            "nb2025.docx",
+                            report=Report("示例市财政局", 2025, 41, 3, 4, five_from=2024),
+                        )
+                    ],
+                },
             ),
-            ("示例市财政局2024年政府信息公开工作年度报告", "2025-01-20"),
+            (
+                "示例市财政局2024年政府信息公开工作年度报告",
+                "2025-01-20",
+                {"report": Report("示例市财政局", 2024, 30, 2, 3, published=420)},
+            ),
         ),
         org_text=org_profile(
             "示例市财政局",
@@ -852,6 +882,7 @@ def jyj() -> Site:
         ),
     )
     # DEFECT catalogue-missing: no 财政预决算 column and no 政府信息公开年报 anywhere on the site.
+    # DEFECT annual-report-missing: so no 2025 annual report either (due 2026-01-31).
     # 重大建设项目 is absent too but is declared not_applicable in sites.yaml (no finding).
     cat = catalogue(
         "示例市教育局",
@@ -985,8 +1016,18 @@ def wjw() -> Site:
             ("示例市卫生健康委员会政府信息公开工作制度", "2026-06-18"),
         ),
         reports=arts(
-            ("示例市卫生健康委员会2025年政府信息公开工作年度报告", "2026-01-26"),
-            ("示例市卫生健康委员会2024年政府信息公开工作年度报告", "2025-01-24"),
+            (
+                "示例市卫生健康委员会2025年政府信息公开工作年度报告",
+                "2026-01-26",
+                # DEFECT annual-report-arithmetic: 表四 行政复议 总计 is printed as 3 while
+                # 结果维持 1 + 尚未审结 1 make 2.
+                {"report": Report("示例市卫生健康委员会", 2025, 23, 1, 2, review_total_error=1)},
+            ),
+            (
+                "示例市卫生健康委员会2024年政府信息公开工作年度报告",
+                "2025-01-24",
+                {"report": Report("示例市卫生健康委员会", 2024, 19, 2, 1)},
+            ),
         ),
         org_text=org_profile(
             "示例市卫生健康委员会",
@@ -1076,8 +1117,24 @@ def zjj() -> Site:
             ("示例市住房和城乡建设局政府信息公开工作制度", "2026-02-16"),
         ),
         reports=arts(
-            ("示例市住房和城乡建设局2025年政府信息公开工作年度报告", "2026-01-23"),
-            ("示例市住房和城乡建设局2024年政府信息公开工作年度报告", "2025-01-21"),
+            (
+                "示例市住房和城乡建设局2025年政府信息公开工作年度报告",
+                # DEFECT annual-report-late: published 2026-02-16, 16 days after the
+                # departments' 1月31日 deadline (条例第四十九条).
+                "2026-02-16",
+                {
+                    # DEFECT annual-report-structure: the report never states its statistics
+                    # period (2025年1月1日至2025年12月31日).
+                    "report": Report(
+                        "示例市住房和城乡建设局", 2025, 52, 2, 3, published=510, states_period=False
+                    )
+                },
+            ),
+            (
+                "示例市住房和城乡建设局2024年政府信息公开工作年度报告",
+                "2025-01-21",
+                {"report": Report("示例市住房和城乡建设局", 2024, 47, 4, 2, published=466)},
+            ),
         ),
         org_text=org_profile(
             "示例市住房和城乡建设局",

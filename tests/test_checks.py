@@ -116,6 +116,16 @@ def test_all_kinds_registered_with_strict_params_and_docstrings() -> None:
         "link_broken",
         "catalogue_missing",
         "meta_missing",
+        "column_freshness",
+        "page_required",
+        "text_required",
+        "text_forbidden",
+        "annual_report_missing",
+        "annual_report_late",
+        "annual_report_structure",
+        "annual_report_arithmetic",
+        "annual_report_carryover",
+        "annual_report_boilerplate",
     }
     for kind in registered.values():
         assert kind.doc and "\n" not in kind.doc

@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "run",
     "check",
     "report",
+    "rules",
     "demo",
 ]
 

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy import Request, signals
@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 import conf
 from crawlers.extract import analyse
-from crawlers.items import FetchKind, LinkOut, PageItem
+from crawlers.items import FetchKind, LinkOut, PageItem, ReportOut, report_year
 from crawlers.middlewares import netloc_of
 from store import Store
 
@@ -31,6 +31,18 @@ logger = logging.getLogger("gongkai.crawl")
 # many government servers and WAFs answer HEAD with 405/501 (or 403/404) while GET works,
 # and a link must not be reported broken on the strength of a refused HEAD.
 HEAD_RETRY_FROM_STATUS = 400
+
+# Attachment types an annual report is published as (国办公开办函〔2021〕30号 leaves the file
+# type open; sites post PDF, Word or WPS). Such a report is downloaded (GET, within max_bytes)
+# and read instead of only status-checked.
+REPORT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps")
+_DOWNLOAD_ERRORS = {
+    "too_large": "文件超过抓取大小上限 max_bytes",
+    "timeout": "下载超时",
+    "connection": "连接失败",
+    "dns": "域名解析失败",
+    "tls": "加密连接失败",
+}
 
 
 class Scope:
@@ -148,6 +160,44 @@ def _request(url: str, method: str, spider: SiteSpider, **kwargs: Any) -> Reques
 def _now() -> str:
     """Return the current UTC time as an ISO timestamp (fetch time of a row)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _extension(url: str) -> str:
+    """Return the lower-case file extension of a URL's path ('' when it has none)."""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def report_page_year(item: PageItem) -> int | None:
+    """Return the year if a parsed page is an annual report page (by its title), else None."""
+    if item.page_type in (None, "list", "home"):
+        return None
+    return report_year(item.title)
+
+
+def read_annual_report(
+    body: bytes, hint: str, year: int, title: str, pub_date: str | None, source_url: str | None
+) -> ReportOut:
+    """Read a report body into a ReportOut; an unreadable file becomes its Chinese reason."""
+    from crawlers.annual_report import UnreadableReport, read_report
+
+    out = ReportOut(year, title, "html", pub_date, source_url, None, None)
+    ext = _extension(hint)
+    out.format = ext.lstrip(".") if ext in REPORT_EXTENSIONS else "html"
+    try:
+        report = read_report(body, hint, year=year)
+    except UnreadableReport as exc:
+        out.error = str(exc)
+        return out
+    except Exception as exc:  # a reader bug costs this report, never the crawl
+        logger.exception("年报读取失败：%s", source_url or hint)
+        out.error = f"年报读取出错：{type(exc).__name__}"
+        return out
+    out.format = report.format
+    data = report.to_json(with_text=True)
+    data.pop("text", None)  # sections keep their text; the whole text would only repeat it
+    out.data = data
+    return out
 
 
 class SiteSpider(scrapy.Spider):
@@ -331,6 +381,25 @@ class SiteSpider(scrapy.Spider):
         meta = self._meta(site_id, url, kind, depth, referer)
         return _request(url, "HEAD", self, priority=-depth, meta=meta)
 
+    def _report_request(
+        self, site_id: str, url: str, depth: int, item: PageItem, year: int, title: str
+    ) -> Request | None:
+        """Request a report attachment with GET (its body is read), bounded by max_bytes."""
+        url = url.split("#", 1)[0]
+        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
+            return None
+        if url in self.stored[site_id]:
+            self._defer(site_id, url, depth)
+            return None
+        meta = self._meta(site_id, url, "attachment", depth, item.url)
+        meta["gk_report"] = {
+            "year": year,
+            "title": title,
+            "pub_date": item.pub_date,
+            "source_url": item.url,
+        }
+        return _request(url, "GET", self, priority=-depth, meta=meta)
+
     def _defer(self, site_id: str, url: str, depth: int) -> None:
         """Queue a stored URL, reached and claimed, to be followed from the store."""
         heapq.heappush(self.replay, (depth, len(self.scheduled), site_id, url))
@@ -441,6 +510,24 @@ class SiteSpider(scrapy.Spider):
             ):
                 yield self._get_fallback(request)
                 return
+            report = meta.get("gk_report")
+            if report is not None and request.method == "GET" and not meta.get("gk_fallback"):
+                if response.status >= 300:
+                    item.annual_report = ReportOut(
+                        format=_extension(item.url).lstrip(".") or "unknown",
+                        data=None,
+                        error=f"年报文件无法下载（HTTP {response.status}）",
+                        **report,
+                    )
+                else:
+                    item.annual_report = read_annual_report(
+                        response.body,
+                        item.url if _extension(item.url) else (item.content_type or item.url),
+                        report["year"],
+                        report["title"],
+                        report["pub_date"],
+                        report["source_url"],
+                    )
             yield self._emit(item)
             return
 
@@ -502,6 +589,23 @@ class SiteSpider(scrapy.Spider):
         item.column_key = meta.get("gk_column_key") or (
             item.url if item.page_type == "list" or analysis.next_pages else None
         )
+        year = report_page_year(item)
+        if year is not None:
+            # 条例第五十条: the report page itself is read as a report; if it only wraps an
+            # attachment, the checks choose the attachment (checks.annual_reports.best).
+            body = response.body
+            if analysis.encoding and analysis.encoding.replace("_", "-").lower() != "utf-8":
+                # The reader sees no HTTP header: hand it the text as UTF-8, which it prefers
+                # over a <meta> charset (extract.decode_html).
+                body = body.decode(analysis.encoding, "replace").encode("utf-8")
+            item.annual_report = read_annual_report(
+                body,
+                item.content_type or "text/html",
+                year,
+                item.title or "",
+                item.pub_date or meta.get("gk_list_date"),
+                None,
+            )
         yield self._emit(item)
         yield from self._follow(item, item.next_pages)
         yield from self._replay()
@@ -513,6 +617,7 @@ class SiteSpider(scrapy.Spider):
         depth = item.depth
         deeper = depth + 1 <= self.max_depth[site_id]
         kinds = {link.url: link.kind for link in item.links}
+        page_year = report_page_year(item)
         # Entries first, so an entry page carries the date its list shows (list_date).
         if deeper:
             for entry in item.entries:
@@ -535,6 +640,15 @@ class SiteSpider(scrapy.Spider):
             if link.kind == "page":
                 if deeper:
                     req = self._page_request(site_id, link.url, depth + 1, item.url)
+            elif (
+                link.kind == "attachment"
+                and _extension(link.url) in REPORT_EXTENSIONS
+                and (report_year(link.text) or page_year)
+            ):
+                # A report attachment: named as one, or any document of a report page.
+                year = report_year(link.text) or page_year
+                title = link.text if report_year(link.text) else (item.title or link.text)
+                req = self._report_request(site_id, link.url, depth + 1, item, year, title)
             elif link.kind != "external" or self.check_external:
                 req = self._check_request(site_id, link.url, link.kind, depth + 1, item.url)
             if req is not None:
@@ -571,5 +685,13 @@ class SiteSpider(scrapy.Spider):
             return
         item = self._item(request)
         item.error = error
+        report = meta.get("gk_report")
+        if report is not None:
+            item.annual_report = ReportOut(
+                format=_extension(item.url).lstrip(".") or "unknown",
+                data=None,
+                error=f"年报文件无法下载（{_DOWNLOAD_ERRORS.get(error, error)}）",
+                **report,
+            )
         logger.info("抓取失败：%s（%s）", meta.get("gk_url"), error)
         yield self._emit(item)
