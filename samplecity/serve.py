@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from samplecity import AS_OF, ROOT
 
 REPO_RULES = ROOT.parent / "config" / "rules"
+REPO_FRAMEWORKS = ROOT.parent / "config" / "frameworks"
 
 # `${base:<site-id>}` in the template, the truth file and the served files stands for that
 # site's http://127.0.0.1:PORT; the ports are only known once the servers are bound.
@@ -258,6 +259,10 @@ def render_config(dest_dir: Path, city: SampleCity) -> Path:
     (dest_dir / "sites.yaml").write_text(city.substitute(text), "utf-8")
     for rule_file in sorted(REPO_RULES.glob("*.yaml")):
         shutil.copyfile(rule_file, dest_dir / "rules" / rule_file.name)
+    # The shipped scoring frameworks too, so the demo shows 19号 scores and verdicts.
+    (dest_dir / "frameworks").mkdir(exist_ok=True)
+    for framework in sorted(REPO_FRAMEWORKS.glob("*.yaml")):
+        shutil.copyfile(framework, dest_dir / "frameworks" / framework.name)
     (dest_dir / "settings.yaml").write_text(SETTINGS_YAML, "utf-8")
     return dest_dir
 

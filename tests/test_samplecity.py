@@ -181,6 +181,10 @@ def test_render_config_is_a_valid_config_dir(city: SampleCity, tmp_path: Path) -
     assert [s.id for s in config.sites] == list(sites)
     assert config.settings.crawl.delay == 0
     assert config.settings.crawl.autothrottle is False
+    # The shipped scoring frameworks come along, so the demo shows scores.
+    assert [f.id for f in config.frameworks] and len(config.frameworks) == len(
+        list((samplecity.ROOT.parent / "config" / "frameworks").glob("*.yaml"))
+    )
 
 
 def test_as_of_comes_from_the_template() -> None:

@@ -361,8 +361,7 @@ def city_scores(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp / "report"
     printed = io.StringIO()
     with start() as city, contextlib.redirect_stdout(printed):
-        config_dir = render_config(tmp / "config", city)
-        shutil.copytree(ROOT / "config" / "frameworks", config_dir / "frameworks")
+        config_dir = render_config(tmp / "config", city)  # includes config/frameworks
         cli.main(
             [
                 "run",
@@ -410,9 +409,15 @@ def test_sample_city_scores(city_scores: dict) -> None:
     assert cards["czj"]["vetoes"] == ["伪造发稿日期（1 项）"]
     assert cards["zjj"]["vetoes"] == ["首页栏目信息更新情况（1 项）"]
     assert cards["tjj"]["vetoes"] == ["站点无法访问（1 项）"]
+    # tjj is down: every requirement whose rules need its pages is 无法评估, in framework order.
     assert cards["tjj"]["unassessed"] == [
         "首页栏目信息更新情况（无法评估）",
+        "动态要闻、通知公告、政策文件类栏目不更新（无法评估）",
+        "应更新栏目长期未更新（无法评估）",
+        "空白栏目（无法评估）",
         "伪造发稿日期（无法评估）",
+        "首页不可用链接（无法评估）",
+        "其他页面不可用链接（无法评估）",
         "页面标签不规范（无法评估）",
         "法定主动公开内容缺失（无法评估）",
     ]
