@@ -82,6 +82,23 @@ class RuleContext:
         page = self.page(self.site.start_urls[0]) if self.site.start_urls else None
         return page or self.snapshot.home
 
+    def home_error(self, what: str, subject: str = "首页") -> Finding | None:
+        """Return an `error` finding when the home page was not reached, else None.
+
+        A rule that cannot look at the site must say so (无法检查), never pass silently.
+        """
+        home = self.home
+        if home is not None and reachable(home):
+            return None
+        reason = describe_failure(home) if home else "未抓取到首页"
+        return self.error(
+            subject,
+            f"首页无法访问（{reason}），无法{what}。",
+            self.site.start_urls[0],
+            status=home.status if home else None,
+            error=home.error if home else "not_fetched",
+        )
+
     def home_urls(self) -> set[str]:
         """Return every URL the home page is known by (start URLs, stored and final URL)."""
         urls = set(self.snapshot.start_urls) | set(self.site.start_urls)

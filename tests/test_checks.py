@@ -496,7 +496,9 @@ def test_link_broken_messages_and_evidence() -> None:
 
 def test_link_broken_ignores_home_page_as_target() -> None:
     snapshot = snap(pages=[home_page(status=500)], links=[link(A, HOME, "首页")])
-    assert run_kind("link_broken", snapshot, {"scope": "all"}) == []
+    # The home page is never reported as a broken link target (site_unreachable's business);
+    # with the home page down the rule cannot judge the site at all: one `error`, no `fail`.
+    assert statuses(run_kind("link_broken", snapshot, {"scope": "all"})) == [("error", "首页")]
 
 
 # --- catalogue_missing -----------------------------------------------------------------
@@ -758,7 +760,10 @@ def test_run_checks_end_to_end_outcomes_and_ordering() -> None:
     assert [(f.site, f.rule, f.status, f.subject) for f in findings] == [
         ("city", "link-broken-home", "fail", B),
         ("city", "link-broken-home", "warn", DEAD),
+        # A site that cannot be reached is 无法检查 for every rule that needs its pages.
+        ("down", "column-empty", "error", "首页"),
         ("down", "homepage-stale", "error", "首页"),
+        ("down", "link-broken-home", "error", "首页"),
         ("down", "site-unreachable", "fail", HOME),
     ]
     assert [(o.site, o.rule, o.status) for o in outcomes] == [
@@ -766,9 +771,9 @@ def test_run_checks_end_to_end_outcomes_and_ordering() -> None:
         ("city", "homepage-stale", "pass"),
         ("city", "link-broken-home", "fail"),
         ("city", "site-unreachable", "pass"),
-        ("down", "column-empty", "pass"),
+        ("down", "column-empty", "error"),
         ("down", "homepage-stale", "error"),
-        ("down", "link-broken-home", "pass"),
+        ("down", "link-broken-home", "error"),
         ("down", "site-unreachable", "fail"),
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.annual_reports import DeadlineParams, deadline, mentioned_years, subject
-from checks.context import RuleContext, describe_failure, reachable
+from checks.context import RuleContext
 from checks.model import Finding
 from checks.registry import rule_kind
 
@@ -17,14 +17,10 @@ def annual_report_missing(ctx: RuleContext, p: DeadlineParams) -> Iterator[Findi
     if due is None or ctx.now <= due:
         return  # not yet due: absence is no breach before the deadline
     year = ctx.now.year - 1
-    home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查{year}年度政府信息公开工作年度报告是否发布。",
-            ctx.site.start_urls[0],
-        )
+    if (
+        unreachable := ctx.home_error(f"检查{year}年度政府信息公开工作年度报告是否发布")
+    ) is not None:
+        yield unreachable
         return
     found = {r.year for r in ctx.snapshot.annual_reports} | set(mentioned_years(ctx))
     if year in found:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, PositiveInt
 
-from checks.context import RuleContext, describe_failure, reachable
+from checks.context import RuleContext
 from checks.matching import Haystack
 from checks.model import Finding
 from checks.registry import rule_kind
@@ -33,14 +33,8 @@ def site_texts(ctx: RuleContext) -> list[str]:
 @rule_kind("catalogue_missing", Params)
 def catalogue_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each catalogue item whose synonyms match no column, link text or page title."""
-    home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查公开目录事项是否齐全。",
-            ctx.site.start_urls[0],
-        )
+    if (unreachable := ctx.home_error("检查公开目录事项是否齐全")) is not None:
+        yield unreachable
         return
     profile = ctx.profile
     for name in ctx.site.not_applicable:

@@ -22,6 +22,9 @@ class Params(BaseModel):
 @rule_kind("column_empty", Params)
 def column_empty(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each column whose list has no entry, only placeholder entries, or a placeholder page."""
+    if (unreachable := ctx.home_error("检查空白栏目")) is not None:
+        yield unreachable
+        return
     columns = ctx.content_columns()
     subjects = unique_subjects([c.name for c in columns], [c.key for c in columns])
     for column, subject in zip(columns, subjects, strict=True):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, PositiveInt, field_validator
 
-from checks.context import RuleContext, describe_failure, iso, reachable, unique_subjects
+from checks.context import RuleContext, iso, unique_subjects
 from checks.model import Column, Finding
 from checks.patterns import Pattern, PatternTimeout, check_patterns, parse
 from checks.registry import rule_kind
@@ -44,13 +44,8 @@ def _matching(columns: list[Column], pattern: Pattern) -> list[Column]:
 def column_freshness(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each column matching the patterns whose newest entry is older than max_age_days."""
     home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查栏目更新情况。",
-            ctx.site.start_urls[0],
-        )
+    if (unreachable := ctx.home_error("检查栏目更新情况")) is not None:
+        yield unreachable
         return
     columns = ctx.content_columns()
     chosen: dict[str, Column] = {}

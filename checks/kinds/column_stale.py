@@ -61,6 +61,9 @@ def classify(
 @rule_kind("column_stale", Params)
 def column_stale(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each classified column whose newest entry is older than its class's cycle."""
+    if (unreachable := ctx.home_error("检查栏目更新情况")) is not None:
+        yield unreachable
+        return
     columns = ctx.content_columns()
     subjects = unique_subjects([c.name for c in columns], [c.key for c in columns])
     for column, subject in zip(columns, subjects, strict=True):

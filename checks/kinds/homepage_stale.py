@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, PositiveInt
 
-from checks.context import RuleContext, describe_failure, iso, reachable
+from checks.context import RuleContext, iso
 from checks.model import Entry, Finding
 from checks.registry import rule_kind
 
@@ -25,15 +25,8 @@ class Params(BaseModel):
 def homepage_stale(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail when the newest dated item on the home page is older than max_age_days, or undated."""
     home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            SUBJECT,
-            f"首页无法访问（{reason}），无法判断首页更新情况。",
-            ctx.site.start_urls[0],
-            status=home.status if home else None,
-            error=home.error if home else "not_fetched",
-        )
+    if (unreachable := ctx.home_error("判断首页更新情况", SUBJECT)) is not None:
+        yield unreachable
         return
     urls = ctx.home_urls()
     entries: dict[str, Entry] = {}

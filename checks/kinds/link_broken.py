@@ -31,6 +31,9 @@ class Params(BaseModel):
 @rule_kind("link_broken", Params)
 def link_broken(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each fetched link target that answered HTTP >= 400 or could not be reached."""
+    if (unreachable := ctx.home_error("检查站内链接")) is not None:
+        yield unreachable
+        return
     home = ctx.home_urls()
     by_target: dict[str, list[Link]] = {}
     for link in ctx.snapshot.links:

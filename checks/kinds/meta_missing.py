@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationInfo, field_validator
 
-from checks.context import RuleContext, describe_failure
+from checks.context import RuleContext
 from checks.model import Finding, Page
 from checks.registry import rule_kind
 from crawlers.extract import parse_date
@@ -135,15 +135,8 @@ def _shown(urls: list[str]) -> dict[str, Any]:
 def meta_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Report missing 发展指引 tags per page type, bad SiteIDCode, dubious PubDate, footer gaps."""
     home = ctx.home
-    if home is None or not home.ok:
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查页面标签和页脚。",
-            ctx.site.start_urls[0],
-            status=home.status if home else None,
-            error=home.error if home else "not_fetched",
-        )
+    if (unreachable := ctx.home_error("检查页面标签和页脚")) is not None:
+        yield unreachable
         return
     home_urls = ctx.home_urls()
     groups: dict[str, list[Page]] = {k: [] for k in PAGE_LABELS}

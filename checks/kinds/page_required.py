@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from checks.context import RuleContext, describe_failure, iso, reachable
+from checks.context import RuleContext, iso, reachable
 from checks.model import Finding
 from checks.patterns import PatternTimeout, check_patterns, parse
 from checks.registry import rule_kind
@@ -77,13 +77,8 @@ def page_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail when no page or list entry matches the patterns, or the newest one is too old."""
     home = ctx.home
     subject = p.name or "、".join(p.patterns)
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            subject,
-            f"首页无法访问（{reason}），无法检查“{subject}”页面是否存在。",
-            ctx.site.start_urls[0],
-        )
+    if (unreachable := ctx.home_error(f"检查“{subject}”页面是否存在", subject)) is not None:
+        yield unreachable
         return
     try:
         candidates = _candidates(ctx, p)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from checks.context import RuleContext, describe_failure, reachable
+from checks.context import RuleContext
 from checks.kinds.text_required import fields_label
 from checks.model import Finding
 from checks.patterns import (
@@ -56,13 +56,8 @@ class Params(BaseModel):
 def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each page whose titles, column names, link texts or snippets contain a pattern."""
     home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查禁用内容。",
-            ctx.site.start_urls[0],
-        )
+    if (unreachable := ctx.home_error("检查禁用内容")) is not None:
+        yield unreachable
         return
     texts = snapshot_texts(ctx, list(p.fields), home_only=p.scope == "home")
     timeout = p.regex_timeout_ms / 1000

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from checks.context import RuleContext, describe_failure, reachable
+from checks.context import RuleContext
 from checks.model import Finding
 from checks.patterns import (
     FIELD_LABELS,
@@ -54,13 +54,8 @@ def fields_label(fields: list[str]) -> str:
 def text_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each pattern found in none of the chosen titles, column names, link texts, snippets."""
     home = ctx.home
-    if home is None or not reachable(home):
-        reason = describe_failure(home) if home else "未抓取到首页"
-        yield ctx.error(
-            "首页",
-            f"首页无法访问（{reason}），无法检查必须出现的内容。",
-            ctx.site.start_urls[0],
-        )
+    if (unreachable := ctx.home_error("检查必须出现的内容")) is not None:
+        yield unreachable
         return
     texts = snapshot_texts(ctx, list(p.fields), home_only=p.scope == "home")
     where = ("首页的" if p.scope == "home" else "") + fields_label(p.fields)
