@@ -398,6 +398,32 @@ def _migration_scores(conn: Connection) -> None:
         table.create(conn)
 
 
+def _migration_privacy(conn: Connection) -> None:
+    """Add pages.privacy: masked personal numbers found in the page text (crawlers/privacy.py)
+    for privacy_leak. Touches nothing another migration adds, so its place in MIGRATIONS does
+    not matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN privacy {json_type}"))
+
+
+def _migration_catalogue(conn: Connection) -> None:
+    """Add pages.catalogue: the 信息公开目录 metadata block (crawlers/catalogue_meta.py) for
+    timeliness and interpretation_missing. Touches nothing another migration adds, so its place
+    in MIGRATIONS does not matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN catalogue {json_type}"))
+
+
+def _migration_notice_guide(conn: Connection) -> None:
+    """Add pages.notice and pages.guide: an outage notice's parsed facts (crawlers/notices.py)
+    and a 信息公开指南's 第十二条 elements (crawlers/guide.py), for outage_notice_late and
+    guide_outdated. Touches nothing another migration adds, so its place in MIGRATIONS does not
+    matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    for column in ("notice", "guide"):
+        conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN {column} {json_type}"))
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_1,
@@ -407,6 +433,9 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_footer,
     _migration_annual_reports,
     _migration_scores,
+    _migration_privacy,
+    _migration_catalogue,
+    _migration_notice_guide,
 ]
 
 _BOOKKEEPING = sa.MetaData()
@@ -437,6 +466,13 @@ _T["pages"].append_column(sa.Column("footer", sa.JSON))
 _T.update(_annual_report_tables(METADATA))
 # Migration _migration_scores.
 _T.update(_score_tables(METADATA))
+# Migration _migration_privacy. NULL on rows written before it: the text was not scanned.
+_T["pages"].append_column(sa.Column("privacy", sa.JSON))
+# Migration _migration_catalogue. NULL on rows written before it: the block was not read.
+_T["pages"].append_column(sa.Column("catalogue", sa.JSON))
+# Migration _migration_notice_guide. NULL: not a notice or guide, or written before it.
+_T["pages"].append_column(sa.Column("notice", sa.JSON))
+_T["pages"].append_column(sa.Column("guide", sa.JSON))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -911,6 +947,10 @@ class Store:
             "placeholder": item.placeholder,
             "next_pages": list(item.next_pages),
             "footer": dict(item.footer),
+            "catalogue": dict(item.catalogue),
+            "privacy": [dict(hit) for hit in item.privacy],
+            "notice": item.notice,
+            "guide": item.guide,
         }
 
     def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
@@ -985,6 +1025,10 @@ class Store:
             placeholder=bool(r.placeholder),
             next_pages=list(r.next_pages) if r.next_pages is not None else [],
             footer=dict(r.footer) if r.footer is not None else {},
+            catalogue=dict(r.catalogue) if r.catalogue is not None else {},
+            privacy=list(r.privacy) if r.privacy is not None else [],
+            notice=r.notice,
+            guide=r.guide,
         )
 
     def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
@@ -1070,6 +1114,10 @@ class Store:
                 text_snippet=r.text_snippet,
                 placeholder=bool(r.placeholder),
                 footer=dict(r.footer) if r.footer is not None else {},
+                catalogue=dict(r.catalogue) if r.catalogue is not None else {},
+                privacy=list(r.privacy) if r.privacy is not None else [],
+                notice=r.notice,
+                guide=r.guide,
             )
         homes = {url for url, p in pages.items() if p.is_home}
         links = [

@@ -34,8 +34,17 @@ class Page:
     metas: dict[str, str] = field(default_factory=dict)
     text_snippet: str | None = None
     placeholder: bool = False  # the page shows 暂无信息-style placeholder text (extract.analyse)
+    # Masked personal numbers in the page's main text (crawlers.privacy.PrivacyHit JSON).
+    privacy: list[dict[str, Any]] = field(default_factory=list)
     # What the footer shows (extract.analyse): site_id_code, icp, psb, sponsor, conac.
     footer: dict[str, str] = field(default_factory=dict)
+    # An outage notice's facts (crawlers.notices.parse_notice) and a 信息公开指南's 第十二条
+    # elements (crawlers.guide.parse_guide); None on every other page.
+    notice: dict[str, Any] | None = None
+    guide: dict[str, Any] | None = None
+    # The 信息公开目录 metadata block (crawlers.catalogue_meta): index_no, publisher,
+    # written_date/generated_date/issued_date/published_date (ISO), doc_number, topic, validity.
+    catalogue: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

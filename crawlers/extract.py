@@ -18,7 +18,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
+from crawlers import privacy
+from crawlers.catalogue_meta import has_catalogue, read_catalogue
+from crawlers.guide import is_guide_title, parse_guide
 from crawlers.items import DateCandidate, EntryOut, LinkOut
+from crawlers.notices import is_notice_title, parse_notice
 
 __all__ = [
     "PageAnalysis",
@@ -49,8 +53,16 @@ class PageAnalysis:
     next_pages: list[str] = field(default_factory=list)
     text_snippet: str | None = None
     placeholder: bool = False
+    # Personal numbers (身份证号, 手机号, 银行卡号) in the main text, masked: privacy.PrivacyHit JSON.
+    privacy: list[dict[str, Any]] = field(default_factory=list)
     # What the footer shows (国办发〔2017〕47号): site_id_code, icp, psb, sponsor, conac (badge URL).
     footer: dict[str, str] = field(default_factory=dict)
+    # The 信息公开目录 metadata block (条例第十二条), crawlers.catalogue_meta.FIELDS keys.
+    catalogue: dict[str, str] = field(default_factory=dict)
+    # Read from the main text only for titles that call for it, so the hot path stays cheap:
+    # an outage notice (crawlers.notices.parse_notice) and a 信息公开指南 (crawlers.guide).
+    notice: dict[str, Any] | None = None
+    guide: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (for `gongkai extract`)."""
@@ -1423,6 +1435,11 @@ def analyse(
             _analyse_tree(pa, root, text, url, is_home, list_date)
         except Exception:  # noqa: BLE001 - pathological markup: keep what was read so far
             pass
+        if has_catalogue(text):
+            try:
+                pa.catalogue = read_catalogue(root)
+            except Exception:  # noqa: BLE001 - an odd block must never stop a crawl
+                pa.catalogue = {}
     if not pa.date_candidates:
         _fallback_dates(pa, url, list_date)
     return pa
@@ -1628,18 +1645,54 @@ def _analyse_tree(
                 nxt.append(p)
     pa.next_pages = nxt
 
-    # Snippet: the article body when one stands out, else the text after the heading.
+    # Main text: the article body when one stands out, else the text after the heading.
     s, e = body if body is not None else ((heading[0] if heading else 0), n)
+    main = [
+        w.segs[i]
+        for i in range(s, e)
+        if w.segs[i] != "\n" and not w.flags[i] & (_OUT | _SKIP | _HIDDEN)
+    ]
+    shown = size = 0
+    for seg in main:
+        shown += 1
+        size += len(seg) + 1
+        if size > 320:
+            break
+    # 去标识化 (《2018年政务公开工作要点》): personal numbers in the main text are kept masked
+    # only, and the snippet (stored, shown as evidence) is cut from the masked text.
+    masked, hits = privacy.redact(" ".join(main))
+    pa.text_snippet = masked[: min(300, len(" ".join(main[:shown])))] or None
+    pa.privacy = [hit.to_json() for hit in hits]
+    pa.footer = _footer(root, w, html_text)
+
+    # Outage notices and guides are read from their main text here, at crawl time, so only the
+    # structured result is stored (the text is not).
+    if pa.page_type in ("article", "other") and pa.title:
+        if pa.page_type == "article" and is_notice_title(pa.title):
+            pa.notice = parse_notice(pa.title, _main_text(w, s, e), pa.pub_date)
+            if pa.notice["start"] is None and heading is not None and (s, e) != (heading[0], n):
+                # The times may sit in a table beside the paragraphs (停电时间 | 停电范围):
+                # read everything after the headline instead.
+                wide = parse_notice(pa.title, _main_text(w, heading[0], n), pa.pub_date)
+                if wide["start"] is not None:
+                    pa.notice = wide
+        elif is_guide_title(pa.title):
+            pa.guide = parse_guide(_main_text(w, s, e), pa.pub_date)
+
+
+def _main_text(w: _Walk, s: int, e: int, limit: int = 40000) -> str:
+    """Return the visible text of segments s..e (page chrome left out), line breaks kept."""
     out: list[str] = []
     size = 0
     for i in range(s, e):
-        if w.segs[i] != "\n" and not w.flags[i] & (_OUT | _SKIP | _HIDDEN):
-            out.append(w.segs[i])
-            size += len(w.segs[i]) + 1
-            if size > 320:
+        seg = w.segs[i]
+        if seg == "\n" or not w.flags[i] & (_OUT | _SKIP | _HIDDEN):
+            out.append(seg)
+            size += len(seg)
+            if size > limit:
                 break
-    pa.text_snippet = " ".join(out)[:300] or None
-    pa.footer = _footer(root, w, html_text)
+    # Inline pieces are joined by a space: "2026-11-25" and "08:00" may sit in two <span>s.
+    return re.sub(r"\s*\n\s*", "\n", " ".join(_norm(x) for x in out)).strip()
 
 
 _HEADING_STOP_RE = re.compile(

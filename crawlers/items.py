@@ -96,10 +96,19 @@ class PageItem:
     entries: list[EntryOut] = field(default_factory=list)
     text_snippet: str | None = None  # first ~300 chars of body text, for evidence
     placeholder: bool = False  # the list area shows only 暂无信息-style text (19号 空白栏目)
+    # Personal numbers in the main text, masked only (crawlers.privacy.PrivacyHit JSON:
+    # kind, masked, context, offset, hash); the raw values are never stored.
+    privacy: list[dict[str, Any]] = field(default_factory=list)
     # Pagination URLs of a parsed page (extract's next_pages), kept so a resumed crawl can
     # continue the column from the stored page without fetching it again.
     next_pages: list[str] = field(default_factory=list)
     # What the page footer shows (国办发〔2017〕47号): site_id_code, icp, psb, sponsor, conac.
     footer: dict[str, str] = field(default_factory=dict)
+    # The 信息公开目录 metadata block (条例第十二条): crawlers.catalogue_meta.FIELDS keys, ISO dates.
+    catalogue: dict[str, str] = field(default_factory=dict)
+    # An outage notice's parsed facts (crawlers.notices.parse_notice) and a 信息公开指南's
+    # 第十二条 elements (crawlers.guide.parse_guide); None on other pages. The text is not kept.
+    notice: dict[str, Any] | None = None
+    guide: dict[str, Any] | None = None
     # Set when this URL is a 政府信息公开工作年度报告 (an HTML report page or a report attachment).
     annual_report: ReportOut | None = None

@@ -136,6 +136,13 @@ EVIDENCE_LABELS = {
     "conac": "党政机关网站标识",
     "examples": "示例页面",
     "total": "同类页面总数",
+    # privacy_leak: only masked forms ever reach evidence
+    "counts": "数量（按类型）",
+    "hits": "命中（已脱敏）",
+    "masked": "脱敏号码",
+    "context": "上下文",
+    "contact": "联系方式",
+    "hash": "去重码",
     "page_type": "页面类型",
     "host": "抓取主机",
     "value": "取值",

@@ -576,7 +576,11 @@ class SiteSpider(scrapy.Spider):
         item.metas = dict(analysis.metas)
         item.text_snippet = analysis.text_snippet
         item.placeholder = analysis.placeholder
+        item.privacy = list(analysis.privacy)
         item.footer = dict(analysis.footer)
+        item.notice = analysis.notice
+        item.guide = analysis.guide
+        item.catalogue = dict(analysis.catalogue)
         item.entries = list(analysis.entries)
         item.links = [
             link
