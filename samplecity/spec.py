@@ -224,8 +224,9 @@ def org_profile(
     ]
 
 
-def guide_paras(org: str, addr: str, tel: str, email: str) -> list[str]:
+def guide_paras(org: str, addr: str, tel: str, email: str, *, fax: bool = True) -> list[str]:
     """Return the paragraphs of a 政府信息公开指南 (条例第十二条 fields)."""
+    fax_text = f"传真：{tel[:-1]}9。" if fax else ""
     return [
         f"为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，编制《{org}政府信息公开指南》。",
         "一、主动公开。（一）公开的范围：本机关主动公开的政府信息分类、编排体系详见法定主动公开内容目录。"
@@ -234,7 +235,7 @@ def guide_paras(org: str, addr: str, tel: str, email: str) -> list[str]:
         "二、依申请公开。申请人可以通过当面提交、邮寄、互联网在线等方式提出申请。本机关收到申请后能够当场答复的当场答复；"
         "不能当场答复的，自收到申请之日起20个工作日内予以答复；需要延长答复期限的，延长的期限最长不超过20个工作日。",
         f"三、受理机构：{org}办公室。办公地址：{addr}。办公时间：工作日上午8:30—12:00，下午14:30—17:30。"
-        f"联系电话：{tel}。传真：{tel[:-1]}9。电子邮箱：{email}。",
+        f"联系电话：{tel}。{fax_text}电子邮箱：{email}。",
         "四、监督方式。公民、法人或者其他组织认为本机关在政府信息公开工作中侵犯其合法权益的，可以向上一级行政机关"
         "或者政府信息公开工作主管部门投诉、举报，也可以依法申请行政复议或者提起行政诉讼。",
     ]
@@ -913,8 +914,9 @@ def jyj() -> Site:
             "示例市行政中心12号楼",
             "0799-88000012",
         ),
+        # DEFECT guide-outdated: the guide gives no 传真号码 (条例第十二条 lists it).
         guide=guide_paras(
-            "示例市教育局", "示例市行政中心12号楼", "0799-88000012", "jyj@shili.gov.cn"
+            "示例市教育局", "示例市行政中心12号楼", "0799-88000012", "jyj@shili.gov.cn", fax=False
         ),
     )
     s.cols = [dongtai, tzgg, zsks, *gk]
