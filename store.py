@@ -78,6 +78,32 @@ class SiteInfo:
 # keeps the two in step.
 
 
+def _finding_columns() -> list[sa.Column[Any]]:
+    """Return fresh columns of one stored finding (findings and resolved share them).
+
+    Fresh objects each call: a Column can belong to one Table only. Changing these changes the
+    DDL of migration 1 and of the history migration, so it must never change once released.
+    """
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("site", sa.String(63), nullable=False),
+        sa.Column("rule", sa.String(63), nullable=False),
+        sa.Column("check_kind", sa.String(63), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("url", sa.Text),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("evidence", sa.JSON, nullable=False),
+        sa.Column("basis", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("mute_reason", sa.Text),
+    ]
+
+
 def _v1_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     """Define the version-1 tables on `md`."""
     runs = sa.Table(
@@ -198,22 +224,7 @@ def _v1_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     findings = sa.Table(
         "findings",
         md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
-        ),
-        sa.Column("site", sa.String(63), nullable=False),
-        sa.Column("rule", sa.String(63), nullable=False),
-        sa.Column("check_kind", sa.String(63), nullable=False),
-        sa.Column("status", sa.String(8), nullable=False),
-        sa.Column("severity", sa.String(8), nullable=False),
-        sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("url", sa.Text),
-        sa.Column("message", sa.Text, nullable=False),
-        sa.Column("evidence", sa.JSON, nullable=False),
-        sa.Column("basis", sa.Text, nullable=False),
-        sa.Column("title", sa.Text, nullable=False),
-        sa.Column("mute_reason", sa.Text),
+        *_finding_columns(),
         sa.Index("ix_findings_run_site", "run_id", "site"),
     )
     outcomes = sa.Table(
@@ -261,22 +272,7 @@ def _history_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     resolved = sa.Table(
         "resolved",
         md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
-        ),
-        sa.Column("site", sa.String(63), nullable=False),
-        sa.Column("rule", sa.String(63), nullable=False),
-        sa.Column("check_kind", sa.String(63), nullable=False),
-        sa.Column("status", sa.String(8), nullable=False),
-        sa.Column("severity", sa.String(8), nullable=False),
-        sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("url", sa.Text),
-        sa.Column("message", sa.Text, nullable=False),
-        sa.Column("evidence", sa.JSON, nullable=False),
-        sa.Column("basis", sa.Text, nullable=False),
-        sa.Column("title", sa.Text, nullable=False),
-        sa.Column("mute_reason", sa.Text),
+        *_finding_columns(),
         sa.Column("fingerprint", sa.String(64)),
         sa.Column("change", sa.String(16)),
         sa.Column("first_seen", sa.Date),
