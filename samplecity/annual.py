@@ -1,4 +1,4 @@
-"""The sample city's 政府信息公开工作年度报告: content, HTML body and a byte-stable DOCX.
+"""The sample city's 政府信息公开工作年度报告: content, HTML body, a byte-stable DOCX and PDF.
 
 Reports follow 国办公开办函〔2021〕30号 (six sections, 表二/表三/表四). Numbers are derived so
 every identity holds unless a spec sets a deliberate defect (marked DEFECT in spec.py).
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+
+from samplecity.pdf import Block, Table, pdf_document
 
 T3_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 # 表三 rows in template order: (row code, label as printed).
@@ -191,6 +193,25 @@ def report_html(r: Report) -> str:
         else:
             parts.append(f"<p>{esc(r.section(number))}</p>")
     return "\n".join(parts)
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def report_pdf(r: Report) -> bytes:
+    """Return the report as a text-layer PDF (title, paragraphs and ruled tables)."""
+    blocks: list[Block] = [r.period]
+    for number, heading in HEADINGS.items():
+        blocks.append(heading)
+        if number == "二":
+            blocks.append(Table(r.table2_rows(), [2, 1.3, 1.3, 1.3]))
+        elif number == "三":
+            blocks.append(Table(r.table3_rows(), [4.5, 1, 1, 1, 1, 1, 1, 1]))
+        elif number == "四":
+            blocks.append(Table(r.table4_rows(), size=7.5))
+        else:
+            blocks.append(r.section(number))
+    return pdf_document(blocks, title=r.title)
 
 
 # --- DOCX ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 from samplecity import ROOT
-from samplecity.annual import report_docx_parts, report_html
+from samplecity.annual import report_docx_parts, report_html, report_pdf
 from samplecity.spec import SITES, Art, Col, Site
 
 SITES_DIR = ROOT / "sites"
@@ -355,7 +355,7 @@ class Writer:
         info.append('<span>【<a href="javascript:window.print()">打印</a>】</span>')
         table = ""
         if art.doc_no and art.date is not None:
-            signed = art.date - dt.timedelta(days=3)
+            signed = art.written or art.date - dt.timedelta(days=3)
             table = (
                 '<table class="xxgk-table"><tr>'
                 f"<td>索引号：</td><td>{s.index_prefix}/{art.date.year}-{art.seq:05d}</td>"
@@ -376,6 +376,8 @@ class Writer:
             )
         for text, href in art.links:
             content += f'\n<p>相关链接：<a href="{href}">{esc(text)}</a></p>'
+        for other in art.related:
+            content += f'\n<p>相关链接：<a href="{other.url}">{esc(other.title)}</a></p>'
         if art.attachments:
             atts = "".join(
                 f'<li>附件{i}：<a href="{a.href}">{esc(a.label)}</a></li>'
@@ -449,7 +451,9 @@ class Writer:
                 for att in art.attachments:
                     if att.missing:
                         continue
-                    if att.report is not None:
+                    if att.report is not None and att.href.endswith(".pdf"):
+                        data = report_pdf(att.report)
+                    elif att.report is not None:
                         data = _zip(report_docx_parts(att.report))
                     else:
                         data = attachment_bytes(att.href, att.label)

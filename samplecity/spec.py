@@ -24,7 +24,7 @@ class Att:
     name: str
     missing: bool = False  # DEFECT marker: the link is written but the file is not
     href: str = ""
-    report: Report | None = None  # a .docx attachment that is this 政府信息公开工作年度报告
+    report: Report | None = None  # a .docx/.pdf attachment that is this 政府信息公开工作年度报告
 
 
 @dataclass
@@ -36,6 +36,10 @@ class Art:
     time: str = ""
     source: str | None = None
     doc_no: str | None = None  # 文号: shows the 信息公开目录 metadata table
+    # 成文日期 in that table (default: three days before `date`). DEFECT marker when it is more
+    # than 20 working days before `date` (条例第二十六条, rule disclosure-timeliness).
+    written: dt.date | None = None
+    related: list[Art] = field(default_factory=list)  # 相关链接 to other articles (解读 ↔ 原文)
     attachments: list[Att] = field(default_factory=list)
     image: bool | str = False
     image_missing: bool = False
@@ -518,6 +522,53 @@ def catalogue(
     return cols
 
 
+def interpretations(
+    cols: list[Col],
+    *,
+    late: dict[str, int] | None = None,
+    unlinked: tuple[str, ...] = (),
+) -> Col:
+    """Build a 政策解读 column with one 解读 per 文号 document of the 政策文件 column.
+
+    Each 解读 is published the same day as its document and the two link to each other
+    (国办发〔2016〕80号 实施细则: 同步发布、相互关联), except documents whose 文号 contains a key
+    of `late` (the 解读 comes that many days later) or an entry of `unlinked` (no links).
+    """
+    late = late or {}
+    docs = next(c for c in cols if c.path.endswith("/zcwj"))
+    out = []
+    for doc in docs.arts:
+        if not doc.doc_no or doc.date is None:
+            continue
+        quoted = doc.title.split("《", 1)[1].split("》", 1)[0] if "《" in doc.title else doc.title
+        if "印发" in doc.title:
+            title = f"《{quoted}》政策解读"
+        elif "决定" in doc.title:
+            title = f"关于《{quoted}》的解读"
+        else:
+            title = f"一图读懂《{quoted}》"
+        delay = next((d for k, d in late.items() if k in doc.doc_no), 0)
+        interp = Art(
+            title,
+            doc.date + dt.timedelta(days=delay),
+            paras=[
+                f"一、出台背景。为贯彻落实上级有关部署，结合本地实际，制定《{quoted}》。",
+                "二、主要内容。文件明确了适用范围、职责分工、工作程序和保障措施。",
+                "三、施行时间。文件自印发之日起施行，原有规定与本文件不一致的，以本文件为准。",
+            ],
+        )
+        if not any(k in doc.doc_no for k in unlinked):
+            interp.related.append(doc)
+            doc.related.append(interp)
+        out.append(interp)
+    return Col("xxgk/fdzdgknr/zcjd", "政策解读", ctype="政策解读", arts=out)
+
+
+def by_doc_no(cols: list[Col], key: str) -> Art:
+    """Return the article whose 文号 contains key."""
+    return next(a for c in cols for a in c.arts if a.doc_no and key in a.doc_no)
+
+
 def gov_footer(site_id: str, org: str, n: int) -> dict[str, str]:
     """Return the footer fields of a government site."""
     return {
@@ -596,6 +647,8 @@ def portal() -> Site:
         },
         items=DEPT_ITEMS + PORTAL_ITEMS,
     )
+    # Every 文号 document has its 解读, published the same day, linked both ways.
+    cat.append(interpretations(cat))
     gk = xxgk(
         s,
         catalogue=cat,
@@ -1023,6 +1076,9 @@ def wjw() -> Site:
         days=-2,
         names={"民生政策措施": "医疗卫生"},
     )
+    # DEFECT interpretation-missing: the 解读 of 示卫发〔2026〕21号 came 9 days after the
+    # document (more than 3 working days).
+    cat.append(interpretations(cat, late={"发〔2026〕21号": 9}))
     gk = xxgk(
         s,
         catalogue=cat,
@@ -1124,6 +1180,12 @@ def zjj() -> Site:
         days=-15,
         names={"民生政策措施": "重点领域信息公开"},
     )
+    # DEFECT interpretation-missing (warn): the 解读 of 示建规〔2026〕3号 and the document do
+    # not link to each other.
+    cat.append(interpretations(cat, unlinked=("规〔2026〕3号",)))
+    # DEFECT disclosure-timeliness: 示建规〔2026〕2号 was signed on 2026-04-10 but published
+    # on 2026-05-28, more than 20 working days later (条例第二十六条).
+    by_doc_no(cat, "规〔2026〕2号").written = D("2026-04-10")
     gk = xxgk(
         s,
         catalogue=cat,
@@ -1139,11 +1201,26 @@ def zjj() -> Site:
                 # departments' 1月31日 deadline (条例第四十九条).
                 "2026-02-16",
                 {
-                    # DEFECT annual-report-structure: the report never states its statistics
-                    # period (2025年1月1日至2025年12月31日).
-                    "report": Report(
-                        "示例市住房和城乡建设局", 2025, 52, 2, 3, published=510, states_period=False
-                    )
+                    "paras": [
+                        "《示例市住房和城乡建设局2025年政府信息公开工作年度报告》全文见附件。"
+                    ],
+                    # DEFECT annual-report-structure: the report, a text-layer PDF attachment,
+                    # never states its statistics period (2025年1月1日至2025年12月31日).
+                    "attachments": [
+                        Att(
+                            "年度报告全文",
+                            "nb2025.pdf",
+                            report=Report(
+                                "示例市住房和城乡建设局",
+                                2025,
+                                52,
+                                2,
+                                3,
+                                published=510,
+                                states_period=False,
+                            ),
+                        )
+                    ],
                 },
             ),
             (
@@ -1194,6 +1271,22 @@ def zjj() -> Site:
 
 # ---------------------------------------------------------------------------------------------
 # Public enterprises.
+
+
+def outage_paras(
+    org: str, what: str, reason: str, when: str, area: str, phone: str, day: str
+) -> list[str]:
+    """Return the body of a 停水/停气 notice stating reason, time, area and a phone number."""
+    d = D(day)
+    return [
+        "尊敬的用户：",
+        f"因{reason}，我单位将对部分区域{what}。现将有关事项公告如下：",
+        f"一、{what}时间：{when}。",
+        f"二、{what}范围：{area}。",
+        f"三、{what}期间请用户提前做好准备，由此带来的不便，敬请谅解。",
+        f"咨询电话：{phone}（24小时）。",
+        f"{org}　{d.year}年{d.month}月{d.day}日",
+    ]
 
 
 def ent_footer(site_id: str, org: str, n: int, domain: str) -> dict[str, str]:
@@ -1259,11 +1352,83 @@ def water() -> Site:
         paging="trs",
         per_page=4,
         arts=arts(
-            ("关于人民路部分区域计划停水的公告", "2026-11-19"),
-            ("关于东城片区管网改造临时停水的公告", "2026-11-12"),
-            ("关于南湖路供水管道抢修停水的通知", "2026-11-02"),
-            ("关于开发区部分区域计划停水的公告", "2026-10-22"),
-            ("关于城北水厂检修期间降压供水的公告", "2026-10-09"),
+            (
+                "关于人民路部分区域计划停水的公告",
+                "2026-11-19",
+                {
+                    "paras": outage_paras(
+                        "示例市自来水有限公司",
+                        "停水",
+                        "人民路给水管道阀门更换",
+                        "2026年11月21日8:00至18:00",
+                        "人民路（中山路至解放路段）沿线单位和居民",
+                        "0799-86000021",
+                        "2026-11-19",
+                    )
+                },
+            ),
+            # DEFECT outage-notice-late: published 2026-11-12 10:15 for an outage starting at
+            # 22:00 the same day, 11.75 hours ahead (《城市供水条例》第二十二条: 24 hours).
+            (
+                "关于东城片区管网改造临时停水的公告",
+                "2026-11-12",
+                {
+                    "paras": outage_paras(
+                        "示例市自来水有限公司",
+                        "停水",
+                        "东城片区供水管网改造施工",
+                        "2026年11月12日22:00至11月13日6:00",
+                        "东城片区建设路、和平路沿线及东湖小区、建设新村",
+                        "0799-86000021",
+                        "2026-11-12",
+                    )
+                },
+            ),
+            (
+                "关于南湖路供水管道抢修停水的通知",
+                "2026-11-02",
+                {
+                    "paras": outage_paras(
+                        "示例市自来水有限公司",
+                        "停水",
+                        "南湖路DN600供水管道突发爆管抢修",
+                        "2026年11月2日14:00至22:00",
+                        "南湖路、湖滨路沿线及南湖花园",
+                        "0799-86000021",
+                        "2026-11-02",
+                    )
+                },
+            ),
+            (
+                "关于开发区部分区域计划停水的公告",
+                "2026-10-22",
+                {
+                    "paras": outage_paras(
+                        "示例市自来水有限公司",
+                        "停水",
+                        "开发区供水管道接驳施工",
+                        "2026年10月24日9:00至17:00",
+                        "开发区创业大道、科技路沿线企业",
+                        "0799-86000021",
+                        "2026-10-22",
+                    )
+                },
+            ),
+            (
+                "关于城北水厂检修期间降压供水的公告",
+                "2026-10-09",
+                {
+                    "paras": outage_paras(
+                        "示例市自来水有限公司",
+                        "降压供水",
+                        "城北水厂设备年度检修",
+                        "2026年10月11日0:00至10月12日6:00",
+                        "城北片区及北湖新区",
+                        "0799-86000021",
+                        "2026-10-09",
+                    )
+                },
+            ),
         ),
     )
     zn = Col(
@@ -1379,9 +1544,53 @@ def gas() -> Site:
         "停气公告",
         ctype="通知公告",
         arts=arts(
-            ("关于解放路燃气管道碰口施工停气的公告", "2026-11-18"),
-            ("关于城南片区调压站检修降压供气的通知", "2026-11-06"),
-            ("关于滨江小区燃气管道改造停气的公告", "2026-10-24"),
+            (
+                "关于解放路燃气管道碰口施工停气的公告",
+                "2026-11-18",
+                {
+                    "paras": outage_paras(
+                        "示例市燃气集团有限公司",
+                        "停气",
+                        "解放路中压燃气管道碰口施工",
+                        "2026年11月21日9:00至15:00",
+                        "解放路沿线居民及商户、解放新村",
+                        "0799-86000022",
+                        "2026-11-18",
+                    )
+                },
+            ),
+            # DEFECT outage-notice-late: published 2026-11-06 10:15 for 2026-11-07 22:00, 35.75
+            # hours ahead: enough for water (24 h), too little for gas (48 h).
+            (
+                "关于城南片区调压站检修降压供气的通知",
+                "2026-11-06",
+                {
+                    "paras": outage_paras(
+                        "示例市燃气集团有限公司",
+                        "降压供气",
+                        "城南片区调压站年度检修",
+                        "2026年11月7日22:00至11月8日6:00",
+                        "城南片区南环路以南区域",
+                        "0799-86000022",
+                        "2026-11-06",
+                    )
+                },
+            ),
+            (
+                "关于滨江小区燃气管道改造停气的公告",
+                "2026-10-24",
+                {
+                    "paras": outage_paras(
+                        "示例市燃气集团有限公司",
+                        "停气",
+                        "滨江小区老旧燃气管道改造",
+                        "2026年10月27日8:30至17:30",
+                        "滨江小区1—12栋",
+                        "0799-86000022",
+                        "2026-10-24",
+                    )
+                },
+            ),
         ),
     )
     zn = Col(

@@ -229,10 +229,44 @@ def home_column(*dated: tuple[str, dt.date | None]) -> Column:
             [("error", "首页")],
         ),
         (snap(with_home=False), {}, [("error", "首页")]),
+        # 预警 line (开普云 10 days): 11-14 days warn, 10 days pass, 15 days fail only.
+        (
+            snap(columns=[home_column(("要闻", days_ago(11)))]),
+            {"prewarn_days": 10},
+            [("warn", "首页")],
+        ),
+        (
+            snap(columns=[home_column(("要闻", days_ago(14)))]),
+            {"prewarn_days": 10},
+            [("warn", "首页")],
+        ),
+        (snap(columns=[home_column(("要闻", days_ago(10)))]), {"prewarn_days": 10}, []),
+        (
+            snap(columns=[home_column(("要闻", days_ago(15)))]),
+            {"prewarn_days": 10},
+            [("fail", "首页")],
+        ),
     ],
 )
 def test_homepage_stale(snapshot: SiteSnapshot, params: dict, expected: list) -> None:
     assert statuses(run_kind("homepage_stale", snapshot, params)) == expected
+
+
+def test_homepage_prewarn_is_marked_for_scoring() -> None:
+    [f] = run_kind(
+        "homepage_stale", snap(columns=[home_column(("要闻", days_ago(12)))]), {"prewarn_days": 10}
+    )
+    assert f.evidence["prewarn"] is True and f.evidence["age_days"] == 12
+    assert f.message == (
+        "首页最新信息“要闻”发布于 2024-06-18，距检查日已 12 天，超过预警线 10 天（14 天未更新即单项否决）。"
+    )
+
+
+def test_homepage_prewarn_must_be_below_the_veto_line() -> None:
+    from checks.kinds.homepage_stale import Params
+
+    with pytest.raises(ValueError, match="prewarn_days（14）必须小于 max_age_days（14）"):
+        Params(max_age_days=14, prewarn_days=14)
 
 
 def test_homepage_stale_message_and_evidence() -> None:

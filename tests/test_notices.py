@@ -146,6 +146,21 @@ def test_parse_notice_missing_facts_and_masked_mobile() -> None:
     assert got["plan"] == "planned"  # 检修 in the opening sentence
 
 
+@pytest.mark.parametrize(
+    ("label", "area"),
+    [
+        ("降压供水范围", "城北片区及北湖新区"),
+        ("降压供气范围", "城南片区南环路以南区域"),
+        ("停水范围", "东湖小区"),
+        ("影响区域", "东湖小区"),
+    ],
+)
+def test_area_labels(label: str, area: str) -> None:
+    # 降压供水/降压供气 notices name their area "降压供水范围", not "降压范围".
+    got = parse_notice("降压供水公告", f"一、时间：11月21日8:00至18:00。二、{label}：{area}。", PUB)
+    assert got["area"] == area
+
+
 # --------------------------------------------------------------------------------- analyse hook
 
 

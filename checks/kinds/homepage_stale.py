@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel, ConfigDict, PositiveInt
+from pydantic import BaseModel, ConfigDict, PositiveInt, model_validator
 
 from checks.context import RuleContext, iso
 from checks.model import Entry, Finding
@@ -19,6 +19,18 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_age_days: PositiveInt = 14
+    # 预警 below the veto line: newest item older than this many days (开普云 default 10,
+    # standards §7 kp_prewarn, V). None: no pre-warning.
+    prewarn_days: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _prewarn_below_veto(self) -> Params:
+        """Reject a pre-warning line that is not below the veto line."""
+        if self.prewarn_days is not None and self.prewarn_days >= self.max_age_days:
+            raise ValueError(
+                f"prewarn_days（{self.prewarn_days}）必须小于 max_age_days（{self.max_age_days}）"
+            )
+        return self
 
 
 @rule_kind("homepage_stale", Params)
@@ -70,4 +82,19 @@ def homepage_stale(ctx: RuleContext, p: Params) -> Iterator[Finding]:
             limit=p.max_age_days,
             entries=len(entries),
             future_dated=len(future),
+        )
+    elif p.prewarn_days is not None and age > p.prewarn_days:
+        # evidence prewarn=True makes the 19号 requirement 预警 (checks/scoring.py).
+        yield ctx.warn(
+            SUBJECT,
+            f"首页最新信息“{title}”发布于 {newest.isoformat()}，距检查日已 {age} 天，超过预警线 "
+            f"{p.prewarn_days} 天（{p.max_age_days} 天未更新即单项否决）。",
+            home.url,
+            newest=iso(newest),
+            title=title,
+            newest_url=url,
+            age_days=age,
+            limit=p.max_age_days,
+            prewarn_days=p.prewarn_days,
+            prewarn=True,
         )
