@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 from checks.history import History
 from checks.model import Finding, Outcome
 from conf import SLUG
+from reports.fixes import fix_for
 
 # Worst first. An error (无法检查) ranks above a warning because the rule could not be
 # evaluated at all, so the site may hide a failure; muted items are accepted exceptions.
@@ -143,9 +146,38 @@ EVIDENCE_LABELS = {
     "context": "上下文",
     "contact": "联系方式",
     "hash": "去重码",
+    "attachment_type": "附件类型",
+    "referer_title": "所在页面标题",
+    "attachments_scanned": "已扫描附件数",
+    "attachments_unscanned": "未扫描附件数（按类型）",
+    "unscanned_reasons": "未扫描原因",
+    "unscanned_examples": "未扫描附件示例",
+    "type": "类型",
     "page_type": "页面类型",
     "host": "抓取主机",
     "value": "取值",
+    # term_forbidden / term_required (operator lexicons)
+    "term": "词语",
+    "category": "类别",
+    "replacement": "应改为",
+    "lexicon": "词表位置",
+    "since": "停用日期",
+    "note": "备注",
+    "field": "出现位置",
+    "occurrences": "出现次数",
+    "page_date": "页面日期",
+    "pages_total": "出现页面数",
+    "pages_searched": "检查页面数",
+    "scope": "检查范围",
+    "fields": "检查内容",
+}
+_TEXT_FIELDS = {
+    "title": "页面标题",
+    "column": "栏目名称",
+    "link_text": "链接文字",
+    "snippet": "正文开头摘要",
+    "body": "正文",
+    "footer": "页脚",
 }
 # Machine codes that checks put in evidence, shown to supervisors in Chinese (the JSON keeps
 # the codes for machine use).
@@ -164,6 +196,9 @@ EVIDENCE_VALUE_LABELS = {
         "sponsor": "主办单位",
         "conac": "党政机关网站标识",
     },
+    # Where a text_*/term_* hit was found (checks.patterns.FIELD_LABELS).
+    "field": _TEXT_FIELDS,
+    "fields": _TEXT_FIELDS,
     "error": {
         "dns": "域名无法解析",
         "timeout": "访问超时",
@@ -172,6 +207,7 @@ EVIDENCE_VALUE_LABELS = {
         "too_large": "超过下载大小上限",
     },
 }
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 _SNIPPET_KEYS = {"snippet", "text_snippet", "excerpt", "html", "body", "content", "placeholder"}
 _STATUS_KEYS = {"status", "http_status", "status_code"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -185,7 +221,7 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 SNIPPET_MAX = 500  # characters of a crawled snippet shown in the HTML; the JSON keeps all
 LIST_MAX = 20  # items of an evidence list shown in the HTML; the rest are counted
 DEPTH_MAX = 4  # nesting of evidence shown as structure; deeper levels become JSON text
-COMMON_MAX = 10  # rows of the "most common problems" list
+COMMON_MAX = 5  # rows of the "most common problems" list (issue 5: the five most common)
 
 
 def status_label(status: str) -> str:
@@ -264,14 +300,15 @@ def safe_href(value: Any) -> str | None:
     if not isinstance(value, str) or _CONTROL.search(value):
         return None
     text = value.strip()
+    # Only http/https: a crawled javascript:, data: or vbscript: URL must never become a link.
+    # Tested first because every evidence string passes through here and few are URLs.
+    if not text[:8].lower().startswith(("http://", "https://")):
+        return None
     try:
         parts = urlsplit(text)
     except ValueError:
         return None
-    # Only http/https: a crawled javascript:, data: or vbscript: URL must never become a link.
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    if not text[:8].lower().startswith(("http://", "https://")):
         return None
     return text.replace(" ", "%20")
 
@@ -353,6 +390,8 @@ def _scalar_view(key: str, value: Any) -> EvidenceValue:
 
 def evidence_value(key: str, value: Any, depth: int = 0) -> EvidenceValue:
     """Return the display form of one evidence value (recursive for lists and maps)."""
+    if type(value) in _SCALARS:  # the common case, without the slow ABC isinstance checks
+        return _scalar_view(key, value)
     if isinstance(value, Mapping) or isinstance(value, list | tuple | set | frozenset):
         if depth >= DEPTH_MAX:
             return EvidenceValue("snippet", json_text(value)[:SNIPPET_MAX])
@@ -368,10 +407,11 @@ def evidence_fields(
     evidence: Mapping[str, Any] | None, depth: int = 0
 ) -> tuple[EvidenceField, ...]:
     """Return the labelled display form of an evidence dict, in its own key order."""
-    return tuple(
-        EvidenceField(str(k), EVIDENCE_LABELS.get(str(k), str(k)), evidence_value(str(k), v, depth))
-        for k, v in (evidence or {}).items()
-    )
+    out = []
+    for k, v in (evidence or {}).items():
+        key = str(k)
+        out.append(EvidenceField(key, EVIDENCE_LABELS.get(key, key), evidence_value(key, v, depth)))
+    return tuple(out)
 
 
 def json_default(value: Any) -> Any:
@@ -404,6 +444,7 @@ class FindingView:
     change: str | None = None  # new | persisting (None: the run has no history)
     first_seen: str | None = None  # ISO date
     previous_status: str | None = None
+    mute_expires: str | None = None  # ISO date of the mute's expiry
 
 
 @dataclass(frozen=True)
@@ -443,6 +484,32 @@ class RuleGroup:
     status: str  # worst status among the findings
     counts: dict[str, int]
     findings: tuple[FindingView, ...]
+    fix: str = ""  # 整改建议 of the rule's check kind (reports/fixes.py)
+    anchor: str = ""  # the section id on the site page; "" : the template's default
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A framework requirement (指标) on one site with the findings it counts."""
+
+    framework: str
+    id: str
+    title: str
+    result: str  # a checks.scoring.RESULT_LABELS key
+    type: str  # veto | deduction | not_assessable
+    deduction: float
+    found: int
+    anchor: str  # id of its section on the site page
+    groups: tuple[RuleGroup, ...]
+
+
+@dataclass(frozen=True)
+class FrameworkFindings:
+    """A site's findings grouped by the requirements of one framework."""
+
+    framework: str
+    title: str
+    indicators: tuple[Indicator, ...]
 
 
 @dataclass(frozen=True)
@@ -477,6 +544,16 @@ class SiteView:
     history: SiteHistory | None = None  # None: the run was checked without history
     # Scorecards (checks.scoring.Scorecard dicts), one per framework that applies.
     scores: tuple[Mapping[str, Any], ...] = ()
+    # The open findings by framework and indicator (each finding once, under the first
+    # framework and requirement that counts it) and those no requirement counts; empty when
+    # no scorecard names its rules (no frameworks, or cards stored before they did).
+    indicators: tuple[FrameworkFindings, ...] = ()
+    unscored: tuple[RuleGroup, ...] = ()
+
+    @property
+    def indicator_anchors(self) -> frozenset[str]:
+        """Return the section ids of the indicators that have findings on the site page."""
+        return frozenset(i.anchor for fw in self.indicators for i in fw.indicators)
 
 
 @dataclass(frozen=True)
@@ -568,6 +645,7 @@ def finding_view(f: Finding) -> FindingView:
         change=f.change,
         first_seen=f.first_seen,
         previous_status=f.previous_status,
+        mute_expires=f.mute_expires,
     )
 
 
@@ -604,8 +682,11 @@ def site_history(
     )
 
 
-def group_findings(findings: Iterable[Finding]) -> tuple[RuleGroup, ...]:
-    """Group findings by rule: worst status first, then severity, then rule id."""
+def group_findings(
+    findings: Iterable[Finding], views: Mapping[int, FindingView] | None = None
+) -> tuple[RuleGroup, ...]:
+    """Group findings by rule: worst status first, then severity, then rule id. `views` maps
+    id(finding) to its FindingView when already built (a site page groups findings twice)."""
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_rule[f.rule].append(f)
@@ -622,13 +703,92 @@ def group_findings(findings: Iterable[Finding]) -> tuple[RuleGroup, ...]:
                 severity=first.severity,
                 status=items[0].status,
                 counts=count_by_status(f.status for f in items),
-                findings=tuple(finding_view(f) for f in items),
+                findings=tuple(
+                    views[id(f)] if views is not None else finding_view(f) for f in items
+                ),
+                fix=fix_for(first.check),
             )
         )
     groups.sort(
         key=lambda g: (STATUS_RANK.get(g.status, 99), SEVERITY_RANK.get(g.severity, 9), g.rule)
     )
     return tuple(groups)
+
+
+def indicator_findings(
+    findings: Iterable[Finding],
+    cards: Iterable[Mapping[str, Any]],
+    views: Mapping[int, FindingView] | None = None,
+) -> tuple[tuple[FrameworkFindings, ...], tuple[RuleGroup, ...]]:
+    """Group open findings by framework and requirement, as the scorecards count them.
+
+    Each finding is shown once: under the first framework (cards come in framework order) and
+    requirement whose rules and match / exclude select it; an error finding goes with every
+    requirement of its rule, as scoring counts it. Returns the groups and the findings no
+    requirement selects, grouped by rule. Section ids are unique on the page.
+    """
+    from checks.scoring import requirement_selects
+
+    findings = list(findings)
+    assigned: set[int] = set()
+    out: list[FrameworkFindings] = []
+    for card in cards:
+        indicators = []
+        for req in card.get("requirements") or ():
+            rules = set(req.get("rules") or ())
+            if not rules:
+                continue
+            scope = SimpleNamespace(match=req.get("match") or {}, exclude=req.get("exclude") or {})
+            mine = [
+                f
+                for f in findings
+                if f.rule in rules
+                and id(f) not in assigned
+                and (f.status == "error" or requirement_selects(scope, f))  # type: ignore[arg-type]
+            ]
+            if not mine:
+                continue
+            assigned.update(id(f) for f in mine)
+            indicators.append(
+                Indicator(
+                    framework=card["framework"],
+                    id=req["id"],
+                    title=req["title"],
+                    result=req.get("result", ""),
+                    type=req.get("type", ""),
+                    deduction=req.get("deduction") or 0.0,
+                    found=req.get("found") or 0,
+                    anchor=f"req-{card['framework']}-{req['id']}",
+                    groups=group_findings(mine, views),
+                )
+            )
+        if indicators:
+            out.append(
+                FrameworkFindings(card["framework"], card["framework_title"], tuple(indicators))
+            )
+    if not out:
+        return (), ()
+    rest = group_findings((f for f in findings if id(f) not in assigned), views)
+    # The first section of a rule keeps the plain id (links from the overview and rule pages
+    # point at it); later ones of the same rule get a suffix.
+    seen: Counter[str] = Counter()
+
+    def anchored(g: RuleGroup) -> RuleGroup:
+        seen[g.rule] += 1
+        n = seen[g.rule]
+        return dataclasses.replace(g, anchor=f"rule-{g.rule}" + (f"-{n}" if n > 1 else ""))
+
+    out = [
+        dataclasses.replace(
+            fw,
+            indicators=tuple(
+                dataclasses.replace(i, groups=tuple(anchored(g) for g in i.groups))
+                for i in fw.indicators
+            ),
+        )
+        for fw in out
+    ]
+    return tuple(out), tuple(anchored(g) for g in rest)
 
 
 def site_order_key(site: SiteView) -> tuple[Any, ...]:
@@ -692,6 +852,9 @@ def _site_view(
         (infos[o.rule] for o in outcomes if o.status == "pass"),
         key=lambda i: (SEVERITY_RANK.get(i.severity, 9), i.rule),
     )
+    scores = tuple(scores)
+    views = {id(f): finding_view(f) for f in shown}
+    indicators, unscored = indicator_findings(shown, scores, views)
     return SiteView(
         id=site_id,
         name=meta.get("name") or site_id,
@@ -703,12 +866,14 @@ def _site_view(
         in_config=in_config,
         rules=count_by_status(o.status for o in outcomes),
         findings=count_by_status(f.status for f in findings),
-        groups=group_findings(shown),
+        groups=group_findings(shown, views),
         muted=group_findings(muted),
         passed=tuple(passed),
         href=f"sites/{site_id}.html",
         history=site_history(site_id, findings, history, infos) if history is not None else None,
         scores=tuple(scores),
+        indicators=indicators,
+        unscored=unscored,
     )
 
 

@@ -1,23 +1,33 @@
-"""Write a run's report: index.html, one page per site, findings.json and findings.csv."""
+"""Write a run's report: index.html, one page per site, findings.json, findings.csv,
+findings.xlsx and summary.json."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import dataclasses
+import hashlib
 import io
 import json
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from checks.history import History
 from checks.model import Finding, Outcome
 from reports import context as ctx
+from reports import exports
+from reports import pages as pg
+from reports.markup import evidence_html, finding_row_html
+
+if TYPE_CHECKING:
+    from reports.archive import Archive
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -42,7 +52,46 @@ ENV.filters.update(
     group_label=ctx.group_label,
     result_label=ctx.result_label,
     score_text=ctx.score_text,
+    verdict_code=pg.verdict_code,
+    verdict_mark=pg.verdict_mark,
+    sector_text=pg.sector_text,
+    evidence_html=evidence_html,
+    finding_row_html=finding_row_html,
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Assets:
+    """The style and script inlined into every page, and the CSP that admits exactly them."""
+
+    css: Markup
+    js: Markup
+    csp: str
+
+
+def _assets() -> Assets:
+    """Read report.css and report.js and pin them in the Content-Security-Policy by hash.
+
+    Inline with hashes rather than files under 'self': a single page still works when it is
+    mailed or opened from disk in any browser (Firefox gives file: pages a unique origin).
+    """
+    css = (TEMPLATES / "report.css").read_text("utf-8")
+    js = (TEMPLATES / "report.js").read_text("utf-8")
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    # Issues 5 and 8: nothing but this page's own style and script; no network, no plugins,
+    # no forms, no <base> rewriting; images only from the report itself or data: URLs.
+    csp = (
+        f"default-src 'none'; script-src {digest(js)}; style-src {digest(css)}; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    )
+    return Assets(css=Markup(css), js=Markup(js), csp=csp)
+
+
+ASSETS = _assets()
+ENV.globals["assets"] = ASSETS
 
 FINDING_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
 # Excel treats a cell starting with one of these as a formula; crawled titles are untrusted.
@@ -171,11 +220,14 @@ def write_report(
     outcomes: list[Outcome],
     history: History | None = None,
     scores: list[Mapping[str, Any]] | None = None,
+    archive: Archive | None = None,
 ) -> Path:
     """Write the run's report into out_dir and return the path of index.html.
 
     `history` (checks.history.History, as the store returns it) adds 新增 / 已整改 marks;
-    `scores` (scorecard dicts, as the store returns them) adds 得分 / 结论 / 排名.
+    `scores` (scorecard dicts, as the store returns them) adds 得分 / 结论 / 排名;
+    `archive` (reports.archive.load_archive) adds trend charts, score histories, the archive
+    of runs and the diff pages. Sector and rule pages are always written.
     """
     out_dir = Path(out_dir)
     findings = list(findings)
@@ -184,11 +236,23 @@ def write_report(
     view = ctx.build_context(run, sites, findings, outcomes, history, scores)
     resolved = history.resolved if history is not None else []
 
+    pages = pg.build_pages(view, findings, outcomes, archive)
+    common = {"run": view.run, "nav": {"archive": archive is not None}}
+
     # Render everything in memory first, so a template or data error writes nothing at all.
     files: list[tuple[Path, bytes]] = []
+    site_tpl = ENV.get_template("site.html")
     for site in view.sites:
-        html = render_template("site.html", run=view.run, site=site, root="../")
+        html = site_tpl.render(
+            **common,
+            site=site,
+            extras=pg.site_extras(site, archive),
+            pages=pages,
+            root="../",
+            page="site",
+        )
         files.append((site_path(out_dir, site.id), html.encode("utf-8")))
+    files += pg.extra_files(out_dir, view, pages, render_template, common)
     files.append(
         (
             out_dir / "findings.json",
@@ -196,14 +260,19 @@ def write_report(
         )
     )
     files.append((out_dir / "findings.csv", findings_csv(findings)))
+    # Issue 5 exports, from the same view model as the pages (reports/exports.py).
+    files.append((out_dir / "findings.xlsx", exports.findings_xlsx(view, findings, resolved)))
+    files.append((out_dir / "summary.json", exports.summary_json(view)))
     index = out_dir / "index.html"
     html = render_template(
         "index.html",
-        run=view.run,
+        **common,
         sites=view.sites,
         common=view.common,
         scores=view.scores,
+        pages=pages,
         root="",
+        page="index",
     )
     # index.html goes last: when it is replaced, everything it links to is already in place.
     files.append((index, html.encode("utf-8")))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import jinja2
@@ -90,6 +93,7 @@ def finding(site: str, rule: str, status: str, subject: str, **kw: object) -> Fi
         basis=basis,
         title=title,
         mute_reason=kw.get("mute_reason"),  # type: ignore[arg-type]
+        mute_expires=kw.get("mute_expires"),  # type: ignore[arg-type]
     )
 
 
@@ -151,6 +155,7 @@ def build_findings() -> list[Finding]:
             message="栏目“=1+1”为空白栏目",
             evidence={"placeholder": "暂无信息"},
             mute_reason="栏目已于2024年1月撤销，待网站改版时删除",
+            mute_expires="2024-12-31",
         ),
         finding(
             "water-co",
@@ -281,9 +286,13 @@ def test_index_most_common_problems(report: Path) -> None:
     assert first.xpath(".//span[@class='n-sites']")[0].text == "3"
     assert first.xpath(".//span[@class='n-findings']")[0].text == "3"
     assert items[1].xpath(".//span[@class='n-findings']")[0].text == "3"
-    assert {a.get("href") for a in first.xpath(".//a")} == {
+    assert {a.get("href") for a in first.xpath(".//span[@class='affected']//a")} == {
         f"sites/{s}.html#rule-homepage-stale" for s in ("city-gov", "water-co", "edu-bureau")
     }
+    # Each problem links to its rule page, which exists.
+    (rule,) = first.xpath(".//a[text()='规则详情']")
+    assert rule.get("href") == "rules/homepage-stale.html"
+    assert (report / rule.get("href")).is_file()
 
 
 # --- site pages ---------------------------------------------------------------------------
@@ -340,7 +349,9 @@ def test_site_page_muted_section_and_passed_rules(report: Path) -> None:
     assert group.get("id") == "muted-column-empty"
     assert text(group.xpath(".//td[contains(@class,'col-status')]")[0]) == "已豁免"
     (reason,) = group.xpath(".//p[@class='mute-reason']")
-    assert text(reason) == "豁免理由：栏目已于2024年1月撤销，待网站改版时删除"
+    assert (
+        text(reason) == "豁免理由：栏目已于2024年1月撤销，待网站改版时删除（豁免至 2024年12月31日）"
+    )
     passed = doc.xpath("//ul[@class='passed-list']/li")
     assert len(passed) == 1 and "法定主动公开内容缺失" in text(passed[0])
     # A site with nothing muted has no muted section at all.
@@ -349,19 +360,45 @@ def test_site_page_muted_section_and_passed_rules(report: Path) -> None:
     )
 
 
+def csp_hash(text: str) -> str:
+    """Return the CSP source expression of an inline script or style."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
 def test_hostile_crawled_text_and_urls_render_inert(report: Path) -> None:
-    pages = [report / "index.html", *sorted((report / "sites").glob("*.html"))]
-    assert len(pages) == 4
+    pages = sorted(report.rglob("*.html"))
+    # index, 3 sites, sector index + 2 regulators, rule index + 5 rules (no archive: no runs/)
+    assert len(pages) == 1 + 3 + 3 + 6
     for page in pages:
         doc = parse(page)
-        assert not doc.xpath("//script | //img | //iframe | //object | //link")
+        assert not doc.xpath("//img | //iframe | //object | //embed | //base | //form")
+        # The one <link>: an empty data: icon, so browsers do not ask for /favicon.ico.
+        assert [(lk.get("rel"), lk.get("href")) for lk in doc.xpath("//link")] == [
+            ("icon", "data:,")
+        ]
         assert not doc.xpath("//@*[starts-with(name(), 'on')]")
+        assert not doc.xpath("//@style")  # a style attribute would need 'unsafe-inline'
         for href in doc.xpath("//a/@href"):
-            assert href.startswith(("https://", "http://", "sites/", "../", "findings.", "#")) or (
-                href == "index.html"
+            assert href.startswith(
+                ("https://", "http://", "sites/", "sectors/", "rules/", "runs/", "../", "#")
+            ) or href in (
+                "index.html",
+                "findings.csv",
+                "findings.json",
+                "findings.xlsx",
+                "summary.json",
             ), href
+        # The only script and style are the report's own, admitted by hash and nothing else.
+        (script,) = doc.xpath("//script")
+        assert script.get("src") is None
+        (style,) = doc.xpath("//style")
         (csp,) = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
-        assert csp == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        assert csp == (
+            f"default-src 'none'; script-src {csp_hash(script.text)}; "
+            f"style-src {csp_hash(style.text)}; img-src 'self' data:; base-uri 'none'; "
+            "form-action 'none'"
+        )
+        assert "unsafe" not in csp
     doc = parse(report / "sites" / "city-gov.html")
     (stale,) = doc.xpath("//section[@id='rule-column-stale']")
     assert text(stale.xpath(".//span[@class='subject']")[0]) == HOSTILE_TITLE
@@ -404,7 +441,7 @@ def test_findings_json_schema_and_values(report: Path) -> None:
     fields = {
         "site", "rule", "check", "status", "severity", "subject", "url", "message",
         "evidence", "basis", "title", "mute_reason",
-        "fingerprint", "change", "first_seen", "previous_status",
+        "fingerprint", "change", "first_seen", "previous_status", "mute_expires",
     }  # fmt: skip
     assert all(set(f) == fields for f in data["findings"])
     expected = sorted((dataclasses.asdict(f) for f in build_findings()), key=json.dumps)
@@ -750,7 +787,7 @@ def test_index_shows_changes_since_last_check(history_report: Path) -> None:
     assert "与上次相比" in headers and "新增" in headers and "已整改" in headers
 
     def cells(site: str) -> tuple[str, ...]:
-        (row,) = doc.xpath("//tr[@data-site=$s]", s=site)
+        (row,) = doc.xpath("//table[contains(@class,'site-table')]//tr[@data-site=$s]", s=site)
         return tuple(
             text(td)
             for td in row.xpath(
@@ -929,3 +966,305 @@ def test_report_without_scores_has_no_score_section(report: Path) -> None:
     doc = parse(report / "index.html")
     assert doc.xpath("//section[contains(@class,'scores')]") == []
     assert doc.xpath("//section[contains(@class,'scorecard')]") == []
+
+
+# --- findings by framework and indicator; sector, rule and archive pages (issue 5) ---------
+
+
+def test_site_findings_grouped_by_framework_and_indicator(tmp_path: Path) -> None:
+    write_report(tmp_path, RUN, SITES, build_findings(), build_outcomes(), scores=build_scores())
+    doc = parse(tmp_path / "sites" / "city-gov.html")
+    (problems,) = doc.xpath("//section[contains(@class,'problems')]")
+    (fw,) = problems.xpath("section[contains(@class,'framework-findings')][@data-framework]")
+    assert "测试框架<b>" in text(fw.xpath("h3")[0])
+    # Only the links requirement counts city-gov's findings (the stale one matches the water
+    # company's home page only); its three broken home links sit under it, with the fix.
+    (links,) = fw.xpath("section[contains(@class,'indicator')]")
+    assert links.get("id") == "req-fw-test-links"
+    assert "首页不可用链接" in text(links.xpath("h4")[0]) and "扣 3 分" in text(
+        links.xpath("h4")[0]
+    )
+    (group,) = links.xpath("section[contains(@class,'rule-group')]")
+    assert group.get("id") == "rule-link-broken-home"
+    assert len(group.xpath(".//tr[contains(@class,'finding')]")) == 3
+    assert text(group.xpath("p[@class='fix']")[0]).startswith("整改建议：修复或删除不可用链接")
+    # The rest, counted by no requirement, are listed once under 其他检查发现.
+    (rest,) = problems.xpath("section[contains(@class,'unscored')]")
+    assert [g.get("id") for g in rest.xpath("section[contains(@class,'rule-group')]")] == [
+        "rule-homepage-stale",
+        "rule-column-stale",
+    ]
+    ids = doc.xpath("//@id")
+    assert len(ids) == len(set(ids))
+    # The scorecard links the requirement with findings to its section.
+    (req,) = doc.xpath("//tr[@data-requirement='links']//a")
+    assert req.get("href") == "#req-fw-test-links"
+    assert not doc.xpath("//tr[@data-requirement='catalogue']//a")
+
+
+def test_indicator_sections_split_a_rule_by_match() -> None:
+    # Two requirements share column-stale, split by column_class: each finding shows once,
+    # under the requirement that selects it, and the sections get distinct ids.
+    f1 = finding("a", "column-stale", "fail", "动态", evidence={"column_class": "动态要闻"})
+    f2 = finding("a", "column-stale", "fail", "通知", evidence={"column_class": "通知公告"})
+    f3 = finding("a", "column-stale", "error", "无法检查")
+    card = {
+        "framework": "fw",
+        "framework_title": "框架",
+        "requirements": [
+            {"id": "key", "title": "重点栏目", "rules": ["column-stale"],
+             "match": {"column_class": ["动态要闻"]}, "result": "pass", "type": "veto"},
+            {"id": "any", "title": "其他栏目", "rules": ["column-stale"],
+             "exclude": {"column_class": ["动态要闻"]}, "result": "deducted", "type": "deduction",
+             "deduction": 1.0},
+        ],
+    }  # fmt: skip
+    groups, rest = ctx.indicator_findings([f1, f2, f3], [card])
+    (fw,) = groups
+    key, other = fw.indicators
+    assert [f.subject for g in key.groups for f in g.findings] == ["动态", "无法检查"]
+    assert [f.subject for g in other.groups for f in g.findings] == ["通知"]
+    assert [g.anchor for g in key.groups + other.groups] == [
+        "rule-column-stale",
+        "rule-column-stale-2",
+    ]
+    assert rest == ()
+    # Cards stored before requirements named their rules: no grouping, the flat list stays.
+    assert ctx.indicator_findings([f1], [{"framework": "fw", "requirements": [{"id": "x"}]}]) == (
+        (),
+        (),
+    )
+
+
+def test_sector_pages_show_only_their_sites(report: Path) -> None:
+    index = parse(report / "sectors" / "index.html")
+    rows = index.xpath("//table[contains(@class,'sector-table')]/tbody/tr")
+    regulators = {text(r.xpath("td")[0]): r.xpath("td/a/@href")[0] for r in rows}
+    assert set(regulators) == {"某市水务局", "三河市人民政府办公室"}
+    water = parse(report / regulators["某市水务局"].removeprefix("../"))
+    assert "某市水务局" in text(water.xpath("//h1")[0])
+    sites = water.xpath("//table[contains(@class,'site-table')]/tbody/tr/@data-site")
+    assert sites == ["water-co"]
+    common = [text(s) for s in water.xpath("//ol[contains(@class,'common-list')]/li/strong")]
+    assert common == ["首页长期未更新"]  # the catalogue error is not a problem found
+    # The file name is a hash of the regulator: stable across runs, safe on any disk.
+    assert regulators["某市水务局"].startswith("../sectors/reg-")
+
+
+def test_rule_pages_list_failing_sites_and_muted_items(report: Path) -> None:
+    index = parse(report / "rules" / "index.html")
+    rows = index.xpath("//table[contains(@class,'rule-table')]/tbody/tr")
+    assert [r.get("data-rule") for r in rows][:2] == ["homepage-stale", "link-broken-home"]
+    first = rows[0]
+    assert text(first.xpath("td")[2]) == "3"  # homepage-stale fails on all three sites
+    (muted,) = index.xpath("//table[contains(@class,'muted-table')]/tbody/tr")
+    assert muted.get("data-site") == "city-gov" and muted.get("data-rule") == "column-empty"
+    assert text(muted.xpath("td[contains(@class,'mute-reason-cell')]")[0]).startswith("栏目已于")
+    assert text(muted.xpath("td[contains(@class,'mute-expires')]")[0]) == "2024年12月31日"
+    page = parse(report / "rules" / "link-broken-home.html")
+    (site,) = page.xpath("//table[contains(@class,'rule-site-table')]/tbody/tr")
+    assert site.get("data-site") == "city-gov"
+    assert site.xpath("td/a/@href") == ["../sites/city-gov.html#rule-link-broken-home"]
+    assert text(site.xpath("td")[3]) == "3"
+    passed = text(page.xpath("//section[contains(@class,'rule-passed')]")[0])
+    assert "某市供水有限公司" in passed and "三河市教育局" in passed
+    empty = parse(report / "rules" / "column-empty.html")
+    assert "2024年12月31日" in text(empty.xpath("//section[contains(@class,'muted-section')]")[0])
+
+
+# --- the archive: stored runs, trends, diffs (reports/archive.py) --------------------------
+
+
+def _check_archive(url: str) -> None:
+    """Seed runs and compare load_archive's aggregate queries with the store's own APIs."""
+    from reports.archive import load_archive
+    from store import Store
+    from tests import reportseed
+
+    st = Store(url)
+    try:
+        last = reportseed.seed(st, 6, 12, 3)
+        archive = load_archive(st, last)
+        assert [r.id for r in archive.runs] == [1, 2, 3]
+        assert [r.id for r in archive.trend] == [1, 2, 3]
+        assert [d.run.id for d in archive.diffs] == [3, 2, 1]
+        for point in archive.runs:
+            found = st.findings(point.id)
+            assert point.sites == 6
+            assert point.findings == dict(Counter(f.status for f in found))
+            problems = Counter(f.severity for f in found if f.status in ("fail", "warn"))
+            assert {k: v for k, v in point.problems.items() if v} == dict(problems)
+            assert point.new == sum(f.change == "new" for f in found)
+            assert point.resolved == len(st.resolved(point.id))
+            cards = [c for c in st.scores(point.id) if c["framework"] == "seed-2019"]
+            assert point.verdicts["seed-2019"] == dict(Counter(c["verdict"] for c in cards))
+            scored = [c["score"] for c in cards if c["score"] is not None]
+            assert point.mean_scores["seed-2019"] == round(sum(scored) / len(scored), 2)
+        newest = archive.diffs[0]
+        assert newest.history and newest.previous == ((2, archive.runs[1].as_of),)
+        assert {(d.site, d.subject) for d in newest.new} == {
+            (f.site, f.subject) for f in st.findings(3) if f.change == "new"
+        }
+        assert {(d.site, d.subject) for d in newest.resolved} == {
+            (f.site, f.subject) for f in st.resolved(3)
+        }
+        assert sum(c.new for c in newest.sites) == newest.new_total == len(newest.new)
+        before = {c["site"]: c for c in st.scores(2)}
+        changed = {
+            c["site"]
+            for c in st.scores(3)
+            if (c["score"], c["verdict"])
+            != (before[c["site"]]["score"], before[c["site"]]["verdict"])
+        }
+        assert {c.site for c in newest.verdicts} == changed
+        # The first run compares with nothing: every site is checked for the first time.
+        first = archive.diffs[-1]
+        assert first.previous == () and first.first_sites == 6 and first.resolved == ()
+        site = reportseed.make_sites(6)[0].id
+        points = archive.site_scores[site]["seed-2019"]
+        assert [p.run for p in points] == [1, 2, 3]
+        assert [p.score for p in points] == [
+            next(c["score"] for c in st.scores(r) if c["site"] == site) for r in (1, 2, 3)
+        ]
+        assert [n for _, _, n in archive.site_problems[site]] == [
+            sum(f.site == site and f.status in ("fail", "warn") for f in st.findings(r))
+            for r in (1, 2, 3)
+        ]
+        # A report of run 2 sees runs 1 and 2 only.
+        assert [r.id for r in load_archive(st, 2).runs] == [1, 2]
+    finally:
+        st.close()
+
+
+def test_archive_matches_the_store_sqlite(tmp_path: Path) -> None:
+    _check_archive(f"sqlite:///{tmp_path / 'gk.db'}")
+
+
+@pytest.mark.postgres
+def test_archive_matches_the_store_postgres(pg_schema_url: str) -> None:
+    # The scores come out of the stored scorecards with JSON path expressions, which SQLite
+    # and PostgreSQL spell differently.
+    _check_archive(pg_schema_url)
+
+
+def test_mute_expiry_is_stored(tmp_path: Path) -> None:
+    from store import Store
+    from tests import reportseed
+
+    sites = reportseed.make_sites(1)
+    muted = reportseed.finding(
+        sites[0].id,
+        "column-empty",
+        "muted",
+        "栏目",
+        mute_reason="已报备",
+        mute_expires="2027-03-31",
+    )
+    st = Store(f"sqlite:///{tmp_path / 'gk.db'}")
+    try:
+        run = reportseed.save_run(st, sites, AS_OF, [muted])
+        (got,) = st.findings(run)
+        assert (got.mute_reason, got.mute_expires) == ("已报备", "2027-03-31")
+    finally:
+        st.close()
+
+
+def test_report_of_a_stored_run_has_archive_and_diff_pages(tmp_path: Path) -> None:
+    import cli
+    from store import Store
+    from tests import reportseed
+
+    st = Store(f"sqlite:///{tmp_path / 'gk.db'}")
+    try:
+        last = reportseed.seed(st, 6, 12, 4)
+        cli.do_report(st, last, tmp_path / "report")
+    finally:
+        st.close()
+    out = tmp_path / "report"
+    assert sorted(p.name for p in (out / "runs").glob("*.html")) == [
+        "1.html",
+        "2.html",
+        "3.html",
+        "4.html",
+        "index.html",
+    ]
+    runs = parse(out / "runs" / "index.html")
+    rows = runs.xpath("//table[contains(@class,'runs-table')]/tbody/tr")
+    assert [r.get("data-run") for r in rows] == ["4", "3", "2", "1"]  # newest first
+    assert [r.xpath(".//a/@href")[0] for r in rows] == [f"../runs/{n}.html" for n in (4, 3, 2, 1)]
+    index = parse(out / "index.html")
+    # Two trend charts (scores, problems by severity), each with its numbers as a table.
+    charts = index.xpath("//section[contains(@class,'trends')]//*[local-name()='svg']")
+    assert len(charts) == 2
+    tables = index.xpath("//section[contains(@class,'trends')]//details//tbody")
+    assert [len(t.xpath("tr")) for t in tables] == [4, 4]
+    site = parse(out / "sites" / f"{reportseed.make_sites(1)[0].id}.html")
+    assert len(site.xpath("//section[contains(@class,'score-history')]//tbody/tr")) == 4
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+def test_line_chart_tells_series_apart_without_colour() -> None:
+    from lxml import etree
+
+    from reports.charts import Series, line_chart
+
+    svg = line_chart(
+        "c1",
+        "得分<b>",
+        ["01-05", "01-12", "01-19", "01-26"],
+        [
+            Series("甲<script>", (90.0, 92.0, None, 95.5), (None, None, "否决", None)),
+            Series("乙", (70.0, 80.0, 85.0, None)),  # no note: simply no point
+        ],
+        lo=60,
+    )
+    root = etree.fromstring(str(svg).encode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert root.get("role") == "img"
+    assert root.find("s:title", ns).text == "得分<b>"  # escaped, read back as text
+    assert "甲<script>" in root.find("s:desc", ns).text and "否决" in root.find("s:desc", ns).text
+    # Series differ by marker shape and dash pattern, not only by colour.
+    assert len(root.findall("s:circle", ns)) == 3 + 1  # 甲's three points and its legend marker
+    assert len(root.findall("s:rect", ns)) == 3 + 1  # 乙's squares and its legend marker
+    dashes = {
+        p.get("stroke-dasharray") for p in root.findall("s:path", ns) if p.get("fill") == "none"
+    }
+    assert dashes == {None, "7 4"}
+    # The vetoed point is a cross in the band under the plot, labelled; the line breaks there.
+    crosses = [p for p in root.findall("s:path", ns) if p.get("fill") is None]
+    assert len(crosses) == 1
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "否决" in texts and "95.5" in texts and "80" in texts
+    # Grid lines at whole steps from 60 to 100.
+    assert [t for t in texts if t in ("60", "70", "80", "90", "100")][:5] == [
+        "60",
+        "70",
+        "80",
+        "90",
+        "100",
+    ]
+
+
+def test_bar_chart_fills_stacks_with_patterns() -> None:
+    from lxml import etree
+
+    from reports.charts import bar_chart
+
+    svg = bar_chart(
+        "c2", "问题数", ["01-05", "01-12"], [("高", (17, 3)), ("中", (27, 0)), ("低", (5, 1))]
+    )
+    root = etree.fromstring(str(svg).encode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    patterns = root.findall(".//s:pattern", ns)
+    assert [p.get("id") for p in patterns] == ["c2-p0", "c2-p1", "c2-p2"]
+    # Solid, hatched, dotted: told apart in greyscale print.
+    assert (
+        patterns[1].find("s:line", ns) is not None and patterns[2].find("s:circle", ns) is not None
+    )
+    fills = [r.get("fill") for r in root.findall("s:rect", ns) if "url(" in (r.get("fill") or "")]
+    assert fills[:3] == ["url(#c2-p0)", "url(#c2-p1)", "url(#c2-p2)"]
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "49" in texts and "4" in texts  # bar totals
+    assert "17" in texts and "27" in texts  # segment labels where they fit
