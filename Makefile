@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format clean bench
+.PHONY: install browser demo test lint format clean bench
 
 install: $(STAMP)
 
@@ -18,11 +18,18 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/gongkai demo
 
-test: install
+# The report's browser test drives Debian's Chromium (with CJK fonts) through Playwright;
+# installed once, when missing (needs root, as in CI).
+browser:
+	@(command -v chromium && fc-list :lang=zh | grep -q .) >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y chromium fonts-noto-cjk)
+
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/report_bench.py --write
 
 lint: install
 	$(BIN)/ruff check .

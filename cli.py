@@ -1,8 +1,10 @@
-"""Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|rules|demo`."""
+"""Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|probe|
+schedule|status|rules|email|serve|demo`."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -12,7 +14,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,11 +130,14 @@ def do_crawl(
     *,
     resume: int | None = None,
     resume_hint: Callable[[int], str] | None = None,
+    on_run: Callable[[int], None] | None = None,
 ) -> int:
     """Start a run (or continue run `resume`), crawl its sites in one Scrapy subprocess, and
     return the run id; a failed crawl marks the run incomplete and prints `resume_hint(run_id)`,
-    the command that resumes it (None: the run cannot be resumed, e.g. the demo's)."""
-    from crawlers.run import run_crawl
+    the command that resumes it (None: the run cannot be resumed, e.g. the demo's). `on_run`
+    hears the run id before the crawl starts (the run lock records it). The crawl stops at
+    settings.yaml's crawl.time_limit."""
+    from crawlers.run import TIMED_OUT, run_crawl
 
     log_dir = Path("var") / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -151,6 +156,8 @@ def do_crawl(
             f"续抓第 {run_id} 次检查（检查日期 {as_of}）：{len(sites)} 个站点，"
             f"已入库 {stored} 个网址，不再重复抓取（日志：{log_file}）"
         )
+    if on_run is not None:
+        on_run(run_id)
 
     def how_to_resume(run_id: int) -> str:
         if resume_hint is None:
@@ -168,6 +175,7 @@ def do_crawl(
             sites,
             log_file=log_file,
             progress=lambda line: print(f"  {line}", flush=True),
+            time_limit=config.settings.crawl.time_limit,
         )
     except KeyboardInterrupt:
         st.finish_run(
@@ -180,8 +188,11 @@ def do_crawl(
     pages = sum(c.get("pages", 0) for c in counts.values())
     print(f"抓取结束：{pages} 个网址，用时 {elapsed:.1f} 秒")
     if code != 0:
-        st.finish_run(run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": code})
+        exit_as = "timeout" if code == TIMED_OUT else code
+        st.finish_run(run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": exit_as})
         why = f"被信号 {-code} 终止" if code < 0 else f"异常退出（代码 {code}）"
+        if code == TIMED_OUT:
+            why = f"超过时限 {config.settings.crawl.time_limit:g} 秒（crawl.time_limit）被停止"
         _err(f"抓取进程{why}，第 {run_id} 次检查未完成，详见 {log_file}。{how_to_resume(run_id)}")
     return run_id
 
@@ -189,11 +200,13 @@ def do_crawl(
 def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[Any], list[Any]]:
     """Evaluate the rules on a stored run and save the findings."""
     from checks.history import annotate, load_previous
-    from checks.runner import run_checks
+    from checks.runner import attach_probes, run_checks
     from checks.scoring import score_run
 
     run_sites = st.run_sites(run_id)
     snapshots = {s.site_id: st.load_snapshot(run_id, s.site_id) for s in run_sites}
+    # site_unreachable judges the week of stored probes before the audit date (19号).
+    attach_probes(st, snapshots, as_of)
     # A run may cover a subset of the configured sites (`--site`): judge only those.
     scoped = dataclasses.replace(config, sites=[s for s in config.sites if s.id in snapshots])
     findings, outcomes = run_checks(snapshots, scoped, as_of)
@@ -213,6 +226,7 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
 
 def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
     """Render the stored run's findings to out_dir and return index.html's path."""
+    from reports.archive import load_archive
     from reports.render import write_report
 
     run = st.get_run(run_id)
@@ -245,6 +259,8 @@ def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
         st.outcomes(run_id),
         history=st.history(run_id),
         scores=st.scores(run_id),
+        # Trends, score histories, the archive of runs and diff pages (issue 5).
+        archive=load_archive(st, run_id),
     )
 
 
@@ -464,20 +480,63 @@ def _check_resume_args(args: argparse.Namespace) -> None:
         raise SystemExit(EXIT_CONFIG)
 
 
+def _check_sites(args: argparse.Namespace, config: Any) -> None:
+    """Refuse --site IDs that sites.yaml does not define (exit 2)."""
+    known = [s.id for s in config.sites]
+    unknown = [sid for sid in args.site or [] if sid not in known]
+    if unknown:
+        _err(f"sites.yaml 中没有站点：{', '.join(unknown)}（已配置：{', '.join(known)}）。")
+        raise SystemExit(EXIT_CONFIG)
+
+
+@contextlib.contextmanager
+def _run_lock(args: argparse.Namespace, config: Any, st: Any) -> Iterator[Any]:
+    """Hold the database's run lock around a crawl, so one audit runs at a time (scheduler.py);
+    when another holds it, wait with --wait, else refuse (exit 3) naming the holder."""
+    import scheduler
+
+    sched = config.settings.schedule
+    scheduler.setup_logging(config.settings.log, sched.timezone, stderr=False)
+    owner = ["gongkai", args.command]
+    owner += ["--resume", str(args.resume)] if args.resume is not None else []
+    owner += [f"--site {sid}" for sid in args.site or []]
+    try:
+        with scheduler.hold_run_lock(
+            st, " ".join(owner), wait=args.wait, ttl=sched.lock_ttl, tz=sched.timezone, say=_err
+        ) as lock:
+            yield lock
+    except scheduler.LockBusy as exc:
+        _err(scheduler.refusal_message(exc.holder, sched.timezone))
+        raise SystemExit(EXIT_INCOMPLETE) from None
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the configured sites into a new run, or continue an unfinished one (--resume)."""
     _check_resume_args(args)
     config = _load_config(args.config)
+    _check_sites(args, config)
     st = _open_store(_db_url(args, config))
-    if args.resume is not None:
-        run = _resume_run(args, config, st)
-        run_id = do_crawl(
-            config, st, run.as_of, None, resume=run.id, resume_hint=_resume_hint(args)
-        )
-    else:
-        run_id = do_crawl(
-            config, st, args.as_of or _today(), args.site, resume_hint=_resume_hint(args)
-        )
+    with _run_lock(args, config, st) as lock:
+        if args.resume is not None:
+            run = _resume_run(args, config, st)
+            run_id = do_crawl(
+                config,
+                st,
+                run.as_of,
+                None,
+                resume=run.id,
+                resume_hint=_resume_hint(args),
+                on_run=lock.set_run,
+            )
+        else:
+            run_id = do_crawl(
+                config,
+                st,
+                args.as_of or _today(),
+                args.site,
+                resume_hint=_resume_hint(args),
+                on_run=lock.set_run,
+            )
     print(f"已保存为第 {run_id} 次检查。下一步：gongkai check --run {run_id}")
     return EXIT_OK if st.get_run(run_id).status != "incomplete" else EXIT_INCOMPLETE
 
@@ -504,8 +563,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Render the HTML report and exports for a stored run."""
+    """Render the HTML report and exports for a stored run (or each site's latest, --latest)."""
     st = _open_store(args.db or os.environ.get("GONGKAI_DB"))
+    if args.latest:
+        import store
+        from reports.latest import write_latest_report
+
+        if args.run is not None:
+            _err("--latest 与 --run 不能同时使用。")
+            return EXIT_CONFIG
+        try:
+            index = write_latest_report(st, Path(args.out))
+        except store.StoreError as exc:
+            _err(f"{exc}。")
+            return EXIT_INCOMPLETE
+        print(f"报告（各站点最近一次完成的检查）：{index}")
+        return EXIT_OK
     run_id = _resolve_run(st, args.run)
     index = do_report(st, run_id, Path(args.out))
     print(f"报告：{index}")
@@ -516,20 +589,207 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Crawl, check and report in one go (or finish an unfinished run with --resume)."""
     _check_resume_args(args)
     config = _load_config(args.config)
+    _check_sites(args, config)
     st = _open_store(_db_url(args, config))
-    if args.resume is not None:
-        run = _resume_run(args, config, st)
-        as_of = run.as_of
-        run_id = do_crawl(config, st, as_of, None, resume=run.id, resume_hint=_resume_hint(args))
-    else:
-        as_of = args.as_of or _today()
-        run_id = do_crawl(config, st, as_of, args.site, resume_hint=_resume_hint(args))
-    do_check(config, st, run_id, as_of)
+    with _run_lock(args, config, st) as lock:
+        hint = _resume_hint(args)
+        if args.resume is not None:
+            run = _resume_run(args, config, st)
+            as_of = run.as_of
+            run_id = do_crawl(
+                config, st, as_of, None, resume=run.id, resume_hint=hint, on_run=lock.set_run
+            )
+        else:
+            as_of = args.as_of or _today()
+            run_id = do_crawl(config, st, as_of, args.site, resume_hint=hint, on_run=lock.set_run)
+        do_check(config, st, run_id, as_of)
     index = do_report(st, run_id, Path(args.out))
     print()
     print_summary(st, run_id)
     print(f"\n报告：{index.resolve()}")
-    return _exit_code(st, run_id)
+    code = _exit_code(st, run_id)
+    email = config.settings.email
+    if email is not None and email.send_on_run:
+        if code == EXIT_INCOMPLETE:
+            _err(f"第 {run_id} 次检查未完成，不发送邮件。")
+        # A failed delivery keeps the run and its report; `gongkai email --run N` resends.
+        elif not deliver(email, st, run_id, resend_hint=_email_hint(args, run_id)):
+            return EXIT_INCOMPLETE
+    return code
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Probe each site's home page once now (19号 站点无法访问) and store the results."""
+    from checks.context import ERROR_LABELS, probe_failed
+    from checks.kinds.site_unreachable import Params
+    from crawlers.probe import probe_sites
+
+    config = _load_config(args.config)
+    known = {s.id for s in config.sites}
+    unknown = [sid for sid in args.site or [] if sid not in known]
+    if unknown:
+        _err(f"sites.yaml 中没有站点：{', '.join(unknown)}（已配置：{', '.join(sorted(known))}）。")
+        return EXIT_CONFIG
+    st = _open_store(_db_url(args, config))
+    probes = probe_sites(config, st, site_ids=args.site)
+    blocked = Params().blocked_statuses
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    names = {s.id: s.name for s in config.sites}
+    rows = []
+    for pr in probes:
+        failed = probe_failed(pr, blocked)
+        result = "疑似拦截" if failed is None else "失败" if failed else "正常"
+        if pr.error:
+            result += f"（{ERROR_LABELS.get(pr.error, pr.error)}）"
+        week = [probe_failed(w, blocked) for w in st.probes(pr.site_id, since)]
+        judged = [w for w in week if w is not None]
+        ratio = f"{sum(judged) / len(judged):.1%}" if judged else "—"
+        rows.append(
+            [
+                names[pr.site_id],
+                pr.site_id,
+                pr.url,
+                result,
+                pr.status if pr.status is not None else "—",
+                pr.elapsed_ms,
+                f"{len(week)} 次，失败率 {ratio}",
+            ]
+        )
+    print(format_table(["站点", "标识", "首页", "结果", "HTTP", "用时(ms)", "近7天"], rows))
+    print(f"已保存 {len(probes)} 次探测（数据库：{st.display_url}）。")
+    return EXIT_FAIL if any(probe_failed(pr, blocked) for pr in probes) else EXIT_OK
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Run the scheduler in the foreground until Ctrl-C or SIGTERM (scheduler.py)."""
+    import scheduler
+    import store
+
+    config = _load_config(args.config)
+    try:
+        return scheduler.run_foreground(args.config, _db_url(args, config))
+    except store.StoreError as exc:
+        _err(str(exc))
+        return EXIT_INCOMPLETE
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the scheduled jobs, the run in progress and the last runs."""
+    import scheduler
+
+    config = _load_config(args.config)
+    st = _open_store(_db_url(args, config))
+    print(scheduler.status_text(st, config, limit=args.limit))
+    return EXIT_OK
+
+
+def _email_hint(args: argparse.Namespace, run_id: int) -> str:
+    """Return the command that resends run `run_id`'s emails."""
+    parts = ["gongkai", "email", "--run", str(run_id)]
+    if args.config != DEFAULT_CONFIG:
+        parts += ["--config", args.config]
+    if getattr(args, "db", None):
+        parts += ["--db", args.db]
+    return shlex.join(parts)
+
+
+def deliver(email: Any, st: Any, run_id: int, *, resend_hint: str, dry_run: bool = False) -> bool:
+    """Email run `run_id` to the supervisors and regulators of settings.yaml `email:` (issue 5);
+    print what was sent and any failure in Chinese; return whether every mail was accepted."""
+    from reports.exports import load_run
+    from reports.mail import MailConfigError, compose, send, unaddressed
+
+    data = load_run(st, run_id)
+    mails = compose(data, email)
+    for regulator, n in unaddressed(data, email):
+        print(
+            f"主管部门 {regulator}（{n} 个站点）未在 settings.yaml 的 email.regulators 中配置邮件地址，不发送。"
+        )
+    if not mails:
+        _err(
+            "没有要发送的邮件：email.supervisors 为空，email.regulators 中的主管部门在本次检查中也没有站点。"
+        )
+        return False
+    if dry_run:
+        rows = [[m.audience, "、".join(m.to), m.filename, m.subject] for m in mails]
+        print(format_table(["收件对象", "收件人", "附件", "主题"], rows))
+        print(f"共 {len(mails)} 封（--dry-run：未发送）。")
+        return True
+    try:
+        result = send(mails, email)
+    except MailConfigError as exc:
+        _err(f"邮件未发送：{exc}")
+        _err(f"第 {run_id} 次检查的结果和报告已保存；修正后运行 {resend_hint} 重新发送。")
+        return False
+    for mail in result.sent:
+        print(f"已发送：{'、'.join(mail.to)}（{mail.audience}，附件 {mail.filename}）")
+    for mail, why in result.refused:
+        _err(f"未能发送给 {'、'.join(mail.to)}（{mail.audience}）：{why}")
+    if result.error:
+        handled = {id(m) for m in result.sent} | {id(m) for m, _ in result.refused}
+        unsent = sum(id(m) not in handled for m in mails)
+        _err(f"邮件发送失败：{result.error}已发送 {len(result.sent)} 封，未发送 {unsent} 封。")
+    if not result.ok:
+        _err(f"第 {run_id} 次检查的结果和报告已保存；修正后运行 {resend_hint} 重新发送。")
+    return result.ok
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    """Email a stored run's summary and workbooks to the configured recipients."""
+    import store
+
+    config = _load_config(args.config)
+    email = config.settings.email
+    if email is None:
+        _err(
+            f"{Path(args.config) / 'settings.yaml'} 中没有 email: 设置（邮件服务器和收件人），"
+            "无法发送。示例见 README 的 Email delivery 一节。"
+        )
+        return EXIT_CONFIG
+    st = _open_store(_db_url(args, config))
+    run_id = _resolve_run(st, args.run)
+    try:
+        status = st.get_run(run_id).status
+    except store.StoreError:
+        _err(f"找不到第 {run_id} 次检查（数据库：{st.display_url}）。")
+        return EXIT_INCOMPLETE
+    if status != "complete":
+        _err(f"第 {run_id} 次检查尚未完成（状态：{status}），不发送邮件。")
+        return EXIT_INCOMPLETE
+    ok = deliver(email, st, run_id, resend_hint=_email_hint(args, run_id), dry_run=args.dry_run)
+    return EXIT_OK if ok else EXIT_INCOMPLETE
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a report directory on 127.0.0.1 until Ctrl-C."""
+    from reports.serve import make_server, url_of
+
+    directory = Path(args.dir)
+    if not (directory / "index.html").is_file():
+        _err(
+            f"{directory} 中没有 index.html：请先生成报告（gongkai run 默认写入 report/，"
+            "gongkai schedule 写入 var/report），或用 --dir 指定报告目录。"
+        )
+        return EXIT_CONFIG
+    try:
+        server = make_server(directory, args.port, verbose=args.verbose)
+    except OSError as exc:
+        _err(
+            f"无法在 127.0.0.1:{args.port} 上启动（{exc.strerror or exc}）：请用 --port 换一个端口。"
+        )
+        return EXIT_CONFIG
+    print(
+        f"报告目录 {directory.resolve()} 已在 {url_of(server)} 提供访问（仅本机）；按 Ctrl-C 停止。",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print("已停止。", flush=True)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -653,8 +913,12 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=f"示例：\n  gongkai {name} --config config/ --as-of 2026-11-23"
             + (" --out report/" if name == "run" else "")
             + f"\n  gongkai {name} --site portal --site water-co"
-            + f"\n  gongkai {name} --resume 3                 续抓被中断的第 3 次检查\n\n"
-            "退出码：0 全部通过；1 有规则不通过；2 配置有误；3 检查未完成。",
+            + f"\n  gongkai {name} --resume 3                 续抓被中断的第 3 次检查"
+            + f"\n  gongkai {name} --site portal --wait       另一项检查进行中时等待其结束\n\n"
+            "同一数据库同时只进行一项检查（运行锁）：其他检查进行中时，不加 --wait 则拒绝并说明由谁、"
+            "自何时占用。只重新检查部分站点时，其余站点最近一次的结果保留，"
+            "gongkai report --latest 合并各站点最近一次完成的检查。\n\n"
+            "退出码：0 全部通过；1 有规则不通过；2 配置有误；3 检查未完成（含被运行锁拒绝）。",
             formatter_class=fmt,
         )
         _add_config(p)
@@ -666,6 +930,9 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             metavar="N",
             help="续抓未完成的第 N 次检查：沿用其编号、检查日期和站点，已入库的网址不再抓取",
+        )
+        p.add_argument(
+            "--wait", action="store_true", help="另一项检查正在进行时等待其结束，而不是拒绝"
         )
         if name == "run":
             p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
@@ -692,11 +959,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="生成 HTML 报告和导出文件",
         description="把一次检查的结果写成 HTML 报告（index.html、sites/<id>.html）和 findings.json、"
         "findings.csv。报告可离线打开，不联网。",
-        epilog="示例：\n  gongkai report --run 3 --out report/",
+        epilog="示例：\n  gongkai report --run 3 --out report/\n"
+        "  gongkai report --latest --out report/   每个站点取其最近一次完成的检查（如 run --site 之后）",
         formatter_class=fmt,
     )
     _add_db(p)
     p.add_argument("--run", type=int, metavar="N", help="检查编号，默认最近一次")
+    p.add_argument(
+        "--latest",
+        action="store_true",
+        help="合并每个站点最近一次完成的检查（单独重查过的站点取新结果，其余站点保留原结果）",
+    )
     p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
     p.set_defaults(func=cmd_report)
 
@@ -727,6 +1000,94 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--force", action="store_true", help="覆盖已存在的 --out 文件")
     q.set_defaults(func=cmd_rules_import)
+
+    p = sub.add_parser(
+        "probe",
+        help="探测各站点首页是否可以访问（站点无法访问）",
+        description="立即对每个站点（或 --site 指定的站点）的首页各发起一次 GET 请求，超时取 "
+        "settings.yaml 的 probes.timeout_s（默认 15 秒），记录状态码、用时和错误并存入数据库。"
+        "国办秘函〔2019〕19号按一周内的探测失败率判定“站点无法访问”（≥5% 单项否决，≥3% 预警），"
+        "每天至少探测 20 次：由 gongkai schedule 定时执行，也可用 cron 定时运行本命令。",
+        epilog="示例：\n  gongkai probe\n  gongkai probe --site portal --site water-co\n\n"
+        "退出码：0 全部可以访问；1 有站点探测失败；2 配置有误；3 数据库无法打开。",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    p.add_argument("--site", action="append", metavar="ID", help="只探测这个站点（可重复）")
+    p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser(
+        "schedule",
+        help="在前台运行调度器（定时检查）",
+        description="按 settings.yaml 的 schedule: 定时执行检查（默认每周一 02:00，时区 Asia/Shanghai），"
+        "检查完成后把各站点最近一次的结果写入 schedule.report_dir。任务保存在数据库中：重启后错过的任务"
+        "只补做一次，两个调度器共用一个数据库也不会重复检查；被中断或超时的抓取在下次尝试时续抓。"
+        "事件日志逐行写入 log.file（默认 var/log/gongkai.log）和标准错误。Ctrl-C 或 SIGTERM 停止。",
+        epilog="示例：\n  gongkai schedule --config config/\n"
+        "  gongkai schedule --config /etc/gongkai --db postgresql+psycopg://gongkai@127.0.0.1/gongkai\n\n"
+        "服务器上用 systemd 运行：见 deploy/gongkai.service 和 README 的 Running on a server。\n\n"
+        "退出码：0 正常停止；2 配置有误；3 数据库无法打开。",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_schedule)
+
+    p = sub.add_parser(
+        "status",
+        help="查看调度计划、正在进行的检查和最近的检查",
+        description="显示已登记的定时任务及下次运行时间、调度器是否在运行、运行锁由谁持有"
+        "（正在进行哪一次检查），以及最近几次检查的用时、网址数、出错数、不通过规则数和评分结论。",
+        epilog="示例：\n  gongkai status\n  gongkai status --config /etc/gongkai --limit 20",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="显示最近 N 次检查，默认 10")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "email",
+        help="把检查结果发邮件给政务公开办和各主管部门",
+        description="按 settings.yaml 的 email: 设置，把一次检查（默认最近一次）的结果发出："
+        "supervisors 中的每个地址收到全部站点的摘要和 findings.xlsx；regulators 中的每个主管部门"
+        "只收到其主管站点的摘要和分表。正文含检查日期、各类问题数、问题较多的站点、新增/已整改和报告链接"
+        "（email.report_url）。密码从 email.password_env 指定的环境变量读取。"
+        "email.send_on_run: true 时 gongkai run 完成后自动发送。",
+        epilog="示例：\n  gongkai email --run 3\n  gongkai email --dry-run        只列出收件人和主题，不发送\n"
+        "  GONGKAI_SMTP_PASSWORD=... gongkai email --config /etc/gongkai\n\n"
+        "退出码：0 全部发出；2 配置有误（如没有 email: 设置、密码环境变量未设置）；"
+        "3 检查未完成，或邮件服务器无法连接、拒收（检查结果和报告不受影响）。",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    p.add_argument("--run", type=int, metavar="N", help="检查编号，默认最近一次")
+    p.add_argument("--dry-run", action="store_true", help="只列出将发送的邮件，不连接邮件服务器")
+    p.set_defaults(func=cmd_email)
+
+    p = sub.add_parser(
+        "serve",
+        help="在本机浏览报告（127.0.0.1）",
+        description="在 127.0.0.1 上用内置 HTTP 服务提供报告目录，打印访问地址，按 Ctrl-C 停止。"
+        "只监听本机：报告在通报前不宜公开，对外发布请用正式的 Web 服务器。",
+        epilog="示例：\n  gongkai serve\n  gongkai serve --dir report --port 8080\n"
+        "  gongkai serve --port 0          任选一个空闲端口\n\n"
+        "退出码：0 正常停止；2 目录中没有报告或端口被占用。",
+        formatter_class=fmt,
+    )
+    p.add_argument(
+        "--dir",
+        default="var/report",
+        metavar="DIR",
+        help="报告目录，默认 var/report（gongkai schedule 的输出）",
+    )
+    p.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="端口，默认 8000；0 表示任选空闲端口"
+    )
+    p.add_argument("--verbose", action="store_true", help="逐行打印访问记录")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
         "demo",

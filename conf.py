@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
@@ -50,6 +50,7 @@ class Site(Strict):
     max_depth: int | None = Field(default=None, ge=0)
     delay: float | None = Field(default=None, ge=0)
     obey_robots: bool | None = None
+    scan_attachments: bool | None = None
 
 
 class AppliesTo(Strict):
@@ -105,6 +106,9 @@ class Requirement(Strict):
     per_finding: float | None = Field(default=None, gt=0)  # deduction per counted finding
     cap: float | None = Field(default=None, gt=0)  # a ceiling below points
     not_assessable: bool = False  # a website cannot show it; listed so the scorecard is whole
+    # Only sites of these sectors are held to it (停水/停气 notices: water, gas, power, heat);
+    # on others it is 不适用 and neither deducts nor leaves the scorecard incomplete.
+    sectors: list[Sector] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -117,10 +121,14 @@ class Framework(Strict):
     basis: str = Field(min_length=1)
     applies_to: AppliesTo = Field(default_factory=AppliesTo)
     requirements: list[Requirement] = Field(min_length=1)
+    # Where the framework comes in summaries and reports (lower first; then by id): the
+    # national inspection before local ones.
+    order: int = 100
 
 
 class CrawlSettings(Strict):
-    """Crawl defaults; a site may override max_pages, max_depth, delay and obey_robots."""
+    """Crawl defaults; a site may override max_pages, max_depth, delay, obey_robots and
+    scan_attachments."""
 
     max_pages: int = Field(default=500, gt=0)
     max_depth: int = Field(default=6, ge=0)
@@ -132,10 +140,107 @@ class CrawlSettings(Strict):
     timeout: float = Field(default=15, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     check_external_links: bool = True
+    # privacy_leak (issue 3): on-site PDF/DOCX/XLSX/CSV/TXT attachments are downloaded with GET
+    # and their text scanned for 身份证号/手机号/银行卡号; larger files are only status-checked
+    # (and counted as not scanned). The download is capped by max_bytes as well.
+    scan_attachments: bool = True
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Wall-clock limit of one crawl subprocess (seconds; null: none). A crawl stopped by it is
+    # resumed from the store on the next attempt (gongkai schedule retries it, issue 6).
+    time_limit: float | None = Field(default=6 * 3600, gt=0)
     # ASCII only: HTTP header values are Latin-1; some gateways reject raw UTF-8 bytes.
     user_agent: str = (
         "gongkai/0.1 (government disclosure audit bot; +https://github.com/gongkai/gongkai)"
     )
+
+
+class ProbeSettings(Strict):
+    """Availability probes of each site's home page for site_unreachable (国办秘函〔2019〕19号)."""
+
+    # 19号 站点无法访问: probed at least 20 times a day at intervals over a week.
+    per_day: int = Field(default=24, ge=20, le=1440)
+    # 19号: a probe fails when the page still does not open after 15 s; a shorter limit
+    # would count slow-but-open pages as failures.
+    timeout_s: float = Field(default=15, ge=15, le=120)
+
+
+class ScheduleOverride(Strict):
+    """Sites audited on their own cron instead of the full audit's (schedule.overrides entry)."""
+
+    id: str = Field(pattern=SLUG)
+    cron: str = Field(min_length=1)
+    sites: list[str] = Field(default_factory=list)
+    sectors: list[Sector] = Field(default_factory=list)
+
+
+class ScheduleSettings(Strict):
+    """`gongkai schedule`: when audits run, and how runs share the database (scheduler.py)."""
+
+    timezone: str = "Asia/Shanghai"
+    # crontab: minute hour day month weekday (0/7 = Sunday), optionally a leading seconds
+    # field; default Monday 02:00. null: no full audit (only the overrides run).
+    audit: str | None = "0 2 * * 1"
+    overrides: list[ScheduleOverride] = Field(default_factory=list)
+    # After each scheduled audit the latest complete run of every site is rendered here.
+    report_dir: str | None = "var/report"
+    # A job missed while the scheduler was down still runs if it is at most this late (s);
+    # an unfinished run younger than this is resumed when the scheduler starts.
+    misfire_grace_time: int = Field(default=24 * 3600, gt=0)
+    retry_delay: float = Field(default=600, ge=0)  # before resuming a failed or timed-out crawl
+    max_attempts: int = Field(default=3, ge=1)  # crawl attempts of one scheduled run
+    lock_ttl: float = Field(default=120, ge=2)  # a lock whose heartbeat is older is stale
+
+
+class LogSettings(Strict):
+    """Structured operations log (one line per event) of `gongkai schedule`, `run`, `crawl`."""
+
+    file: str | None = "var/log/gongkai.log"  # null: stderr only
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # rotate at this size
+    backups: int = Field(default=5, ge=0)  # rotated files kept
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+_ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+$")
+_ENV_NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _email_address(value: str) -> str:
+    """Accept `a@b.cn` or `名字 <a@b.cn>`; reject anything else (a typo would lose a report)."""
+    import email.utils
+
+    name, addr = email.utils.parseaddr(value)
+    if not addr or not _ADDRESS_RE.match(addr) or value.count("@") != 1:
+        raise ValueError(
+            f"{_show(value)} 不是有效的邮件地址，应如 gkb@example.gov.cn 或 政务公开办 <gkb@example.gov.cn>"
+        )
+    return value
+
+
+EmailAddress = typing.Annotated[str, AfterValidator(_email_address)]
+
+
+class EmailSettings(Strict):
+    """Delivery of the report after a run (issue 5): SMTP server and recipients. The password
+    is never written here: `password_env` names the environment variable that holds it."""
+
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)  # default 465 (ssl), 587 (starttls), 25
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = Field(default=None, pattern=_ENV_NAME_RE)
+    sender: EmailAddress
+    timeout: float = Field(default=30, gt=0)
+    report_url: str | None = None  # where the report is published (the link in each email)
+    supervisors: list[EmailAddress] = Field(default_factory=list)
+    # 主管部门 name as written in sites.yaml `regulator:` → its addresses.
+    regulators: dict[str, list[EmailAddress]] = Field(default_factory=dict)
+    send_on_run: bool = False  # `gongkai run` emails after writing the report
+
+    @property
+    def smtp_port(self) -> int:
+        """Return the port to connect to: the configured one, else the protocol's default."""
+        return self.port or (465 if self.ssl else 587 if self.starttls else 25)
 
 
 class Settings(Strict):
@@ -143,6 +248,10 @@ class Settings(Strict):
 
     database: str | None = None  # SQLAlchemy URL; default sqlite file under var/
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    probes: ProbeSettings = Field(default_factory=ProbeSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    email: EmailSettings | None = None  # no email is sent without it
 
 
 @dataclass
@@ -683,7 +792,8 @@ class _Loader:
     ) -> Any:
         """Validate a node with `model`; report each error at its key's line; None on errors."""
         try:
-            return model.model_validate(_plain(node))
+            # config_root: kinds that read files beside the rules (term_forbidden lexicons).
+            return model.model_validate(_plain(node), context={"config_root": self.root})
         except ValidationError as exc:
             for err in exc.errors():
                 where = _locate(node, err["loc"], line)
@@ -1003,8 +1113,14 @@ class _Loader:
                 mutes.append(mute)
         return mutes
 
-    def load_settings(self) -> Settings:
-        """Load the optional settings.yaml; absent keys take the documented defaults."""
+    def load_settings(
+        self, sites: list[Site] | None = None, site_ids: set[str] | None = None
+    ) -> Settings:
+        """Load the optional settings.yaml; absent keys take the documented defaults.
+
+        `sites` (the valid ones) and `site_ids` (every id written) let schedule.overrides be
+        checked against sites.yaml.
+        """
         path = self.root / "settings.yaml"
         if not path.is_file():
             self.misnamed("settings")
@@ -1021,10 +1137,11 @@ class _Loader:
             )
             return Settings()
         node = src.node
-        if "crawl" in node and node["crawl"] is None:
-            # A `crawl:` header whose keys are all commented out means "all defaults".
-            node = node.copy()
-            del node["crawl"]
+        for section in ("crawl", "probes", "schedule", "log", "email"):
+            if section in node and node[section] is None:
+                # A `crawl:` header whose keys are all commented out means "all defaults".
+                node = node.copy()
+                del node[section]
         settings = self.validate(Settings, node, src, 1, "")
         db = src.node.get("database")
         if isinstance(db, str):
@@ -1041,7 +1158,168 @@ class _Loader:
                     "或 postgresql+psycopg://user@127.0.0.1:5432/gongkai",
                 )
                 settings = None
+        schedule = src.node.get("schedule")
+        if isinstance(schedule, CommentedMap) and settings is not None:
+            if not self.check_schedule(src, schedule, sites or [], site_ids):
+                settings = None
+        email = src.node.get("email")
+        if isinstance(email, CommentedMap) and settings is not None:
+            if not self.check_email(src, email, sites or [], site_ids):
+                settings = None
         return settings or Settings()
+
+    def check_schedule(
+        self, src: _Source, node: CommentedMap, sites: list[Site], site_ids: set[str] | None
+    ) -> bool:
+        """Cross-field checks of settings.yaml `schedule:`: time zone, cron expressions, and
+        overrides naming known sites and sectors, each site scheduled by one override only."""
+        import zoneinfo
+
+        from scheduler import parse_cron
+
+        ok = True
+
+        def bad(parent: CommentedMap, key: Any, message: str) -> None:
+            nonlocal ok
+            self.add(src, _key_line(parent, key, _node_line(parent, 1)), "schedule." + message)
+            ok = False
+
+        tz = str(node.get("timezone", "Asia/Shanghai"))
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            bad(
+                node,
+                "timezone",
+                f"timezone 取值 {_show(tz)} 不是有效的时区名称，应如 Asia/Shanghai",
+            )
+            tz = "Asia/Shanghai"
+        audit = node.get("audit")
+        if isinstance(audit, str):
+            try:
+                parse_cron(audit, tz)
+            except ValueError as exc:
+                bad(node, "audit", f"audit：{exc}")
+        overrides = node.get("overrides")
+        if not isinstance(overrides, CommentedSeq):
+            return ok
+        sectors_of: dict[str, set[str]] = {}
+        for site in sites:
+            sectors_of.setdefault(site.sector or "", set()).add(site.id)
+        claimed: dict[str, str] = {}
+        seen_ids: set[str] = set()
+        for i, item in enumerate(overrides):
+            if not isinstance(item, CommentedMap):
+                continue
+            oid = item.get("id")
+            where = f"overrides 第 {i + 1} 项（{oid}）：" if isinstance(oid, str) else ""
+            if isinstance(oid, str):
+                if oid in seen_ids or oid == "audit":
+                    bad(item, "id", f"{where}id 重复（“audit”是全面检查的任务名），请换一个")
+                seen_ids.add(oid)
+            cron = item.get("cron")
+            if isinstance(cron, str):
+                try:
+                    parse_cron(cron, tz)
+                except ValueError as exc:
+                    bad(item, "cron", f"{where}cron：{exc}")
+            chosen: list[str] = []
+            listed = item.get("sites")
+            if isinstance(listed, CommentedSeq):
+                for j, sid in enumerate(listed):
+                    if not isinstance(sid, str):
+                        continue
+                    if site_ids is not None and sid not in site_ids:
+                        bad(
+                            listed,
+                            j,
+                            f"{where}sites 中的站点 '{sid}' 未在 sites.yaml 中定义"
+                            f"{_suggest(sid, site_ids)}",
+                        )
+                    chosen.append(sid)
+            sectors = item.get("sectors")
+            if isinstance(sectors, CommentedSeq):
+                for j, sector in enumerate(sectors):
+                    if not isinstance(sector, str):
+                        continue
+                    members = sectors_of.get(sector, set())
+                    if not members and sites:
+                        bad(sectors, j, f"{where}sectors 中的行业 '{sector}' 没有任何站点")
+                    chosen.extend(sorted(members))
+            if not listed and not sectors:
+                bad(
+                    item, "id" if "id" in item else "cron", f"{where}请用 sites 或 sectors 指定站点"
+                )
+            for sid in dict.fromkeys(chosen):
+                if sid in claimed:
+                    bad(
+                        item,
+                        "sites" if "sites" in item else "sectors",
+                        f"{where}站点 '{sid}' 已由 {claimed[sid]}安排，一个站点只能属于一个覆盖项",
+                    )
+                else:
+                    claimed[sid] = f"overrides 第 {i + 1} 项（{oid}）"
+        return ok
+
+    def check_email(
+        self, src: _Source, node: CommentedMap, sites: list[Site], site_ids: set[str] | None
+    ) -> bool:
+        """Cross-field checks of settings.yaml `email:`: one TLS mode, username and password_env
+        together, an http(s) report_url, someone to send to, and regulators named as in
+        sites.yaml (a misspelt name would silently send nothing)."""
+        ok = True
+
+        def bad(parent: CommentedMap, key: Any, message: str) -> None:
+            nonlocal ok
+            self.add(src, _key_line(parent, key, _node_line(parent, 1)), "email." + message)
+            ok = False
+
+        if node.get("ssl") is True and node.get("starttls") is True:
+            bad(node, "ssl", "ssl 与 starttls 只能选一个（465 端口用 ssl，587 端口用 starttls）")
+        if node.get("username") and not node.get("password_env"):
+            bad(
+                node,
+                "username",
+                "填写了 username 但没有 password_env：请写保存密码的环境变量名，"
+                "如 password_env: GONGKAI_SMTP_PASSWORD（密码不要写在配置文件中）",
+            )
+        if node.get("password_env") and not node.get("username"):
+            bad(
+                node,
+                "password_env",
+                "填写了 password_env 但没有 username（登录邮件服务器的用户名）",
+            )
+        url = node.get("report_url")
+        if isinstance(url, str) and (
+            urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc
+        ):
+            bad(
+                node,
+                "report_url",
+                f"report_url 取值 {_show(url)} 应为以 http:// 或 https:// 开头的网址",
+            )
+        if not node.get("supervisors") and not node.get("regulators"):
+            bad(
+                node,
+                "supervisors" if "supervisors" in node else "sender",
+                "没有收件人：请在 supervisors 中列出政务公开办的邮件地址，或在 regulators 中按主管部门列出",
+            )
+        regulators = node.get("regulators")
+        known = {s.regulator for s in sites if s.regulator}
+        if isinstance(regulators, CommentedMap) and site_ids is not None and sites:
+            for name in regulators:
+                if name not in known:
+                    hint = _suggest(str(name), known) or (
+                        f"（sites.yaml 中的主管部门：{'、'.join(sorted(known))}）"
+                        if known
+                        else "（sites.yaml 中没有站点填写 regulator）"
+                    )
+                    bad(
+                        regulators,
+                        name,
+                        f"regulators 中的主管部门 '{name}' 不是 sites.yaml 中任何站点的 regulator{hint}",
+                    )
+        return ok
 
     # -- frameworks -------------------------------------------------------------------------
 
@@ -1088,7 +1366,7 @@ class _Loader:
             ok = self.check_framework(src, node, prefix, site_ids, rule_ids)
             if fw is not None and ok:
                 frameworks.append(fw)
-        return frameworks
+        return sorted(frameworks, key=lambda f: (f.order, f.id))
 
     def check_framework(
         self,
@@ -1223,7 +1501,7 @@ def load_config(config_dir: Path | str) -> Config:
     sites, written_sites = loader.load_sites()
     rules, rule_ids = loader.load_rules(written_sites)
     mutes = loader.load_mutes(written_sites, rule_ids)
-    settings = loader.load_settings()
+    settings = loader.load_settings(sites, written_sites)
     frameworks = loader.load_frameworks(written_sites, rule_ids)
     if loader.problems:
         order: dict[str, int] = {}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,12 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 from checks.history import History
 from checks.model import (
     AnnualReportRecord,
+    BodyTexts,
     Column,
     Entry,
     Finding,
     Link,
     Outcome,
     Page,
+    Probe,
     SiteSnapshot,
 )
 from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
@@ -351,17 +356,22 @@ def _annual_report_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     return {annual_reports.name: annual_reports}
 
 
-def _migration_annual_reports(conn: Connection) -> None:
-    """Add the annual_reports table (each site's 政府信息公开工作年度报告, read or not). Touches
-    nothing another migration adds, so its place in MIGRATIONS does not matter."""
-    md = sa.MetaData()
-    sa.Table(  # FK target only
+def _pages_stub(md: sa.MetaData) -> None:
+    """Define just the pages columns a later table's foreign key points at, on `md`."""
+    sa.Table(
         "pages",
         md,
         sa.Column("run_id", sa.Integer),
         sa.Column("site_id", sa.String(63)),
         sa.Column("url", sa.Text),
     )
+
+
+def _migration_annual_reports(conn: Connection) -> None:
+    """Add the annual_reports table (each site's 政府信息公开工作年度报告, read or not). Touches
+    nothing another migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    _pages_stub(md)
     for table in _annual_report_tables(md).values():
         table.create(conn)
 
@@ -420,6 +430,131 @@ def _migration_notice_guide(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN {column} {json_type}"))
 
 
+def _probe_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the probes table on `md`."""
+    # One row per availability probe of a site's home page (crawlers/probe.py): 19号 judges
+    # 站点无法访问 on a week of probes (≥20 a day, 15 s), not on one crawl. Probes belong to a
+    # site, not to a run: any run's check reads the week before its audit date.
+    probes = sa.Table(
+        "probes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("site_id", sa.String(63), nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("probed_at", sa.DateTime, nullable=False),  # naive UTC
+        sa.Column("status", sa.Integer),
+        sa.Column("elapsed_ms", sa.Integer),
+        sa.Column("error", sa.String(32)),
+        sa.Column("detail", sa.Text),
+        sa.Index("ix_probes_site_time", "site_id", "probed_at"),
+    )
+    return {probes.name: probes}
+
+
+def _migration_probes(conn: Connection) -> None:
+    """Add the probes table (availability probes for site_unreachable). Touches nothing another
+    migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    for table in _probe_tables(md).values():
+        table.create(conn)
+
+
+def _page_text_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the page_texts table on `md` (which must hold `pages`)."""
+    # One row per HTML page with main text: the text (personal numbers masked) zlib-compressed,
+    # for body-text checks (term_forbidden, issue 3). Kept apart from `pages` so loading a
+    # snapshot never reads it; it hangs off its page row, so re-storing the page (a resumed
+    # crawl) replaces it through ON DELETE CASCADE and it can never be duplicated.
+    page_texts = sa.Table(
+        "page_texts",
+        md,
+        sa.Column("run_id", sa.Integer, primary_key=True),
+        sa.Column("site_id", sa.String(63), primary_key=True),
+        sa.Column("url", sa.Text, primary_key=True),
+        sa.Column("chars", sa.Integer, nullable=False),  # length of the uncompressed text
+        sa.Column("body", sa.LargeBinary, nullable=False),  # zlib of the UTF-8 text
+        sa.ForeignKeyConstraint(
+            ["run_id", "site_id", "url"],
+            ["pages.run_id", "pages.site_id", "pages.url"],
+            ondelete="CASCADE",
+            name="fk_page_texts_page",
+        ),
+    )
+    return {page_texts.name: page_texts}
+
+
+def _migration_page_texts(conn: Connection) -> None:
+    """Add the page_texts table (each HTML page's main text, compressed). Touches nothing
+    another migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    _pages_stub(md)
+    for table in _page_text_tables(md).values():
+        table.create(conn)
+
+
+def _lock_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the locks table on `md`."""
+    # Named locks shared by every process using the database (scheduler.py, issue 6): `audit`
+    # lets one crawl run at a time; `scheduler:<host>:<pid>` rows announce running schedulers.
+    # A row is taken by INSERT (the primary key makes it atomic) or, once stale, by an UPDATE
+    # conditioned on the old token, so two processes never both hold it.
+    locks = sa.Table(
+        "locks",
+        md,
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("token", sa.String(64), nullable=False),
+        sa.Column("owner", sa.Text, nullable=False),  # the command, e.g. gongkai run --site x
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
+        # The process's start time (Linux /proc starttime): a reused pid is not the holder.
+        sa.Column("pid_start", sa.String(32)),
+        sa.Column("acquired_at", sa.DateTime, nullable=False),  # naive UTC
+        sa.Column("heartbeat_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("run_id", sa.Integer),  # the run being crawled, once known
+    )
+    return {locks.name: locks}
+
+
+def _migration_locks(conn: Connection) -> None:
+    """Add the locks table (one audit at a time; running schedulers). Touches nothing another
+    migration adds, so its place in MIGRATIONS does not matter."""
+    md = sa.MetaData()
+    for table in _lock_tables(md).values():
+        table.create(conn)
+
+
+def _migration_interaction(conn: Connection) -> None:
+    """Add pages.interaction: a 留言/信箱 page's messages (crawlers/interaction.py) for
+    interaction_unanswered. Touches nothing another migration adds, so its place in MIGRATIONS
+    does not matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN interaction {json_type}"))
+
+
+def _migration_link_hidden(conn: Connection) -> None:
+    """Add links.hidden: why a reader cannot see the link (crawlers/hidden.py) for
+    link_suspicious (暗链). Touches nothing another migration adds, so its place in MIGRATIONS
+    does not matter."""
+    conn.execute(sa.text("ALTER TABLE links ADD COLUMN hidden TEXT"))
+
+
+def _migration_privacy_scan(conn: Connection) -> None:
+    """Add pages.privacy_scan: whether an attachment's text was scanned for personal data
+    (crawlers/attachments.py) and why not, for privacy_leak. Touches nothing another migration
+    adds, so its place in MIGRATIONS does not matter."""
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN privacy_scan {json_type}"))
+
+
+def _migration_mute_expires(conn: Connection) -> None:
+    """Add findings.mute_expires and resolved.mute_expires: the expiry of the mute that muted a
+    finding, shown beside its reason in the report's 已豁免 sections (issue 5). Touches nothing
+    another migration adds, so its place in MIGRATIONS does not matter."""
+    for table in ("findings", "resolved"):
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN mute_expires DATE"))
+
+
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_1,
@@ -432,6 +567,13 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_privacy,
     _migration_catalogue,
     _migration_notice_guide,
+    _migration_probes,
+    _migration_page_texts,
+    _migration_locks,
+    _migration_interaction,
+    _migration_link_hidden,
+    _migration_privacy_scan,
+    _migration_mute_expires,
 ]
 
 _BOOKKEEPING = sa.MetaData()
@@ -469,6 +611,21 @@ _T["pages"].append_column(sa.Column("catalogue", sa.JSON))
 # Migration _migration_notice_guide. NULL: not a notice or guide, or written before it.
 _T["pages"].append_column(sa.Column("notice", sa.JSON))
 _T["pages"].append_column(sa.Column("guide", sa.JSON))
+# Migration _migration_probes.
+_T.update(_probe_tables(METADATA))
+# Migration _migration_page_texts.
+_T.update(_page_text_tables(METADATA))
+# Migration _migration_locks.
+_T.update(_lock_tables(METADATA))
+# Migration _migration_interaction. NULL: not a 留言/信箱 page, or written before it.
+_T["pages"].append_column(sa.Column("interaction", sa.JSON))
+# Migration _migration_link_hidden. NULL: the link is shown, or was stored before it.
+_T["links"].append_column(sa.Column("hidden", sa.Text))
+# Migration _migration_privacy_scan. NULL: a page, an attachment not looked into, or older rows.
+_T["pages"].append_column(sa.Column("privacy_scan", sa.JSON))
+# Migration _migration_mute_expires. NULL: not muted, or saved before it.
+_T["findings"].append_column(sa.Column("mute_expires", sa.Date))
+_T["resolved"].append_column(sa.Column("mute_expires", sa.Date))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -480,6 +637,11 @@ resolved_t = _T["resolved"]
 site_history_t = _T["site_history"]
 annual_reports_t = _T["annual_reports"]
 scores_t = _T["scores"]
+probes_t = _T["probes"]
+page_texts_t = _T["page_texts"]
+locks_t = _T["locks"]
+# zlib level 1: about 2x on Chinese main text at 60 % of level 6's CPU (real-world pages).
+_TEXT_ZLIB_LEVEL = 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,6 +655,13 @@ def _utcnow() -> dt.datetime:
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     """Return a stored naive UTC datetime as an aware one."""
     return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    """Return a datetime as naive UTC (the stored form); a naive one is taken as UTC already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _to_date(value: str | None) -> dt.date | None:
@@ -590,7 +759,7 @@ class Store:
         self.display_url = parsed.render_as_string(hide_password=True)
         self.engine = self._create_engine(parsed)
         try:
-            self.migrate()
+            self._migrate_retrying()
         except StoreError:
             self.engine.dispose()
             raise
@@ -653,12 +822,41 @@ class Store:
         """Return the highest applied migration number."""
         return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
 
+    def _migrate_retrying(self) -> int:
+        """Migrate; on SQLite retry while another process holds the file's lock.
+
+        Two processes opening a fresh SQLite file at once (two schedulers, issue 6) can get
+        SQLITE_BUSY without the busy timeout applying (switching to WAL, or a read transaction
+        upgraded to write), so a locked database is retried for up to the busy timeout.
+        """
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        delay = 0.05
+        while True:
+            try:
+                return self.migrate()
+            except (sa.exc.OperationalError, StoreError) as exc:
+                locked = "database is locked" in str(exc) or "database is locked" in str(
+                    getattr(exc, "__cause__", "")
+                )
+                if self.engine.dialect.name != "sqlite" or not locked:
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
     def migrate(self) -> int:
         """Apply pending migrations in order, each in its own transaction; return the version."""
         with self.engine.begin() as conn:
             if self.schema is not None:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-            schema_version.create(conn, checkfirst=True)
+            if conn.dialect.name == "sqlite":
+                # One statement that writes first: a check-then-create transaction racing
+                # another process on a fresh file fails at once with "database is locked"
+                # (WAL snapshot conflict) instead of waiting out the busy timeout.
+                conn.execute(sa.schema.CreateTable(schema_version, if_not_exists=True))
+            else:
+                schema_version.create(conn, checkfirst=True)
         with self.engine.connect() as conn:
             current = self._version(conn)
         if current > len(MIGRATIONS):
@@ -674,6 +872,10 @@ class Store:
                     if conn.dialect.name == "postgresql":
                         # Two processes opening a fresh database must not both migrate it.
                         conn.execute(sa.text("LOCK TABLE schema_version IN EXCLUSIVE MODE"))
+                    elif conn.dialect.name == "sqlite":
+                        # The same on SQLite: take the write lock before reading the version
+                        # (a read-then-write transaction cannot wait for it, see above).
+                        conn.execute(schema_version.delete().where(sa.false()))
                     if self._version(conn) >= number:
                         continue
                     migration(conn)
@@ -837,10 +1039,21 @@ class Store:
         link_rows: list[dict[str, Any]] = []
         entry_rows: list[dict[str, Any]] = []
         report_rows: list[dict[str, Any]] = []
+        text_rows: list[dict[str, Any]] = []
         by_site: dict[tuple[int, str], list[str]] = {}
         for item in latest.values():
             by_site.setdefault((item.run_id, item.site_id), []).append(item.url)
             page_rows.append(self._page_row(item))
+            if item.body_text:
+                text_rows.append(
+                    {
+                        "run_id": item.run_id,
+                        "site_id": item.site_id,
+                        "url": item.url,
+                        "chars": len(item.body_text),
+                        "body": zlib.compress(item.body_text.encode("utf-8"), _TEXT_ZLIB_LEVEL),
+                    }
+                )
             report = item.annual_report
             if report is not None:
                 report_rows.append(
@@ -871,6 +1084,7 @@ class Store:
                         "target_url": link.url,
                         "text": link.text or "",
                         "kind": link.kind,
+                        "hidden": link.hidden,
                     }
                 )
             seen_positions: set[int] = set()
@@ -908,6 +1122,8 @@ class Store:
                 conn.execute(entries_t.insert(), entry_rows)
             if report_rows:
                 conn.execute(annual_reports_t.insert(), report_rows)
+            if text_rows:
+                conn.execute(page_texts_t.insert(), text_rows)
 
     @staticmethod
     def _page_row(item: PageItem) -> dict[str, Any]:
@@ -945,8 +1161,10 @@ class Store:
             "footer": dict(item.footer),
             "catalogue": dict(item.catalogue),
             "privacy": [dict(hit) for hit in item.privacy],
+            "privacy_scan": item.privacy_scan,
             "notice": item.notice,
             "guide": item.guide,
+            "interaction": item.interaction,
         }
 
     def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
@@ -969,7 +1187,7 @@ class Store:
             if r is None:
                 return None
             link_rows = conn.execute(
-                sa.select(links_t.c.target_url, links_t.c.text, links_t.c.kind)
+                sa.select(links_t.c.target_url, links_t.c.text, links_t.c.kind, links_t.c.hidden)
                 .where(links_t.c.run_id == run_id, links_t.c.site_id == site_id)
                 .where(links_t.c.source_url == url)
                 .order_by(links_t.c.id)
@@ -1007,7 +1225,10 @@ class Store:
             column_source=r.column_source,
             column_key=r.column_key,
             metas=dict(r.metas),
-            links=[LinkOut(url=lr.target_url, text=lr.text, kind=lr.kind) for lr in link_rows],
+            links=[
+                LinkOut(url=lr.target_url, text=lr.text, kind=lr.kind, hidden=lr.hidden)
+                for lr in link_rows
+            ],
             entries=[
                 EntryOut(
                     title=er.title,
@@ -1023,9 +1244,42 @@ class Store:
             footer=dict(r.footer) if r.footer is not None else {},
             catalogue=dict(r.catalogue) if r.catalogue is not None else {},
             privacy=list(r.privacy) if r.privacy is not None else [],
+            privacy_scan=r.privacy_scan,
             notice=r.notice,
             guide=r.guide,
+            interaction=r.interaction,
         )
+
+    def body_texts(
+        self, run_id: int, site_id: str, urls: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """Yield (url, main text) of a site's stored pages (only `urls` if given), in crawl
+        order (per batch of 500 given URLs), decompressing one row at a time so a large site
+        never sits in memory whole."""
+        key = (page_texts_t.c.run_id == run_id, page_texts_t.c.site_id == site_id)
+        query = (
+            sa.select(page_texts_t.c.url, page_texts_t.c.body)
+            .join(
+                pages_t,
+                sa.and_(
+                    pages_t.c.run_id == page_texts_t.c.run_id,
+                    pages_t.c.site_id == page_texts_t.c.site_id,
+                    pages_t.c.url == page_texts_t.c.url,
+                ),
+            )
+            .where(*key)
+            .order_by(pages_t.c.id)
+        )
+        if urls is None:
+            chunks: Iterable[list[str] | None] = [None]
+        else:
+            chunks = list(_chunks(list(dict.fromkeys(urls))))
+        with self.engine.connect() as conn:
+            for chunk in chunks:
+                q = query if chunk is None else query.where(page_texts_t.c.url.in_(chunk))
+                rows = conn.execution_options(yield_per=200).execute(q)
+                for url, body in rows:
+                    yield url, zlib.decompress(body).decode("utf-8")
 
     def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
         """Return per site: URLs fetched (`pages`), answered OK, failed, and HTML pages (`html`)."""
@@ -1112,8 +1366,10 @@ class Store:
                 footer=dict(r.footer) if r.footer is not None else {},
                 catalogue=dict(r.catalogue) if r.catalogue is not None else {},
                 privacy=list(r.privacy) if r.privacy is not None else [],
+                privacy_scan=r.privacy_scan,
                 notice=r.notice,
                 guide=r.guide,
+                interaction=r.interaction,
             )
         homes = {url for url, p in pages.items() if p.is_home}
         links = [
@@ -1123,6 +1379,7 @@ class Store:
                 text=r.text,
                 kind=r.kind,
                 on_home=r.source_url in homes,
+                hidden=r.hidden,
             )
             for r in link_rows
         ]
@@ -1133,6 +1390,8 @@ class Store:
             pages=pages,
             links=links,
             columns=self._columns(pages, entry_rows),
+            # Main texts stay in the store until a check asks for them (checks.model.BodyTexts).
+            bodies=BodyTexts(loader=functools.partial(self.body_texts, run_id, site_id)),
             annual_reports=[
                 AnnualReportRecord(
                     url=r.url,
@@ -1271,6 +1530,7 @@ class Store:
             "change": f.change,
             "first_seen": _to_date(f.first_seen),
             "previous_status": f.previous_status,
+            "mute_expires": _to_date(f.mute_expires),
         }
 
     @staticmethod
@@ -1293,6 +1553,7 @@ class Store:
             change=r.change,
             first_seen=r.first_seen.isoformat() if r.first_seen else None,
             previous_status=r.previous_status,
+            mute_expires=r.mute_expires.isoformat() if r.mute_expires else None,
         )
 
     def findings(self, run_id: int, site: str | None = None) -> list[Finding]:
@@ -1384,6 +1645,57 @@ class Store:
                 .order_by(scores_t.c.id)
             ).all()
         return [dict(r.card) for r in rows]
+
+    # -- availability probes -----------------------------------------------------------------
+
+    def add_probe(self, probe: Probe) -> None:
+        """Store one availability probe."""
+        self.add_probes([probe])
+
+    def add_probes(self, probes: Iterable[Probe]) -> None:
+        """Store availability probes in one transaction (times as naive UTC)."""
+        rows = [
+            {
+                "site_id": p.site_id,
+                "url": p.url,
+                "probed_at": _naive_utc(p.probed_at),
+                "status": p.status,
+                "elapsed_ms": p.elapsed_ms,
+                "error": p.error,
+                "detail": p.detail,
+            }
+            for p in probes
+        ]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(probes_t.insert(), rows)
+
+    def probes(
+        self, site: str, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[Probe]:
+        """Return a site's probes with since <= probed_at < until, oldest first.
+
+        Naive datetimes are UTC; aware ones are converted. Returned times are naive UTC.
+        """
+        query = sa.select(probes_t).where(probes_t.c.site_id == site)
+        if since is not None:
+            query = query.where(probes_t.c.probed_at >= _naive_utc(since))
+        if until is not None:
+            query = query.where(probes_t.c.probed_at < _naive_utc(until))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(probes_t.c.probed_at, probes_t.c.id)).all()
+        return [
+            Probe(
+                site_id=r.site_id,
+                url=r.url,
+                probed_at=r.probed_at,
+                status=r.status,
+                elapsed_ms=r.elapsed_ms,
+                error=r.error,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
 
     def outcomes(self, run_id: int) -> list[Outcome]:
         """Return a run's outcomes in the order they were saved."""

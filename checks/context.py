@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from checks.model import Column, Finding, Page, SiteSnapshot, Status
+from checks.model import Column, Finding, Page, Probe, SiteSnapshot, Status
 
 if TYPE_CHECKING:
     import conf
@@ -75,6 +76,14 @@ class RuleContext:
             return pages[url]
         alt = url[:-1] if url.endswith("/") else url + "/"
         return pages.get(alt)
+
+    def body_text(self, url: str) -> str | None:
+        """Return a page's stored main text (read on demand), or None when none was stored."""
+        return self.snapshot.bodies.get(url)
+
+    def body_texts(self, urls: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Yield (url, main text) of the site's pages (only `urls` if given), read on demand."""
+        return self.snapshot.bodies.items(urls)
 
     @property
     def home(self) -> Page | None:
@@ -148,7 +157,38 @@ ERROR_LABELS = {
     "connection": "连接失败",
     "tls": "证书或加密连接错误",
     "too_large": "文件过大未下载",
+    # crawlers/probe.py only
+    "protocol": "响应不符合 HTTP 协议或重定向过多",
+    "other": "请求出错",
 }
+
+
+def probe_failed(probe: Probe, blocked_statuses: Collection[int]) -> bool | None:
+    """Return whether an availability probe failed: True when the page did not open (no
+    answer, an error, HTTP >= 400), False when it opened, None when the server answered with
+    a blocked status (it refused the checker, which proves nothing about the public)."""
+    if probe.error is not None or probe.status is None:
+        return True
+    if probe.status in blocked_statuses:
+        return None
+    return probe.status >= 400
+
+
+# Audit dates are Beijing days; the store keeps naive UTC times.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+# 国办秘函〔2019〕19号 站点无法访问: the home page is monitored for one week.
+PROBE_WINDOW_DAYS = 7
+
+
+def probe_window(now: dt.date, days: int = PROBE_WINDOW_DAYS) -> tuple[dt.datetime, dt.datetime]:
+    """Return the naive-UTC [start, end) of the `days` Beijing days before audit date `now`.
+
+    The window ends at 00:00 of the audit date, so re-checking a run later judges the same
+    probes whatever has been stored since.
+    """
+    end = dt.datetime.combine(now, dt.time(), tzinfo=BEIJING).astimezone(dt.UTC)
+    end = end.replace(tzinfo=None)
+    return end - dt.timedelta(days=days), end
 
 
 def iso(day: dt.date | None) -> str | None:

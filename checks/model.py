@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,12 +37,17 @@ class Page:
     placeholder: bool = False  # the page shows 暂无信息-style placeholder text (extract.analyse)
     # Masked personal numbers in the page's main text (crawlers.privacy.PrivacyHit JSON).
     privacy: list[dict[str, Any]] = field(default_factory=list)
+    # An attachment's privacy scan record (crawlers.attachments: format, scanned, reason …);
+    # its masked hits are in `privacy`. None on pages and on attachments never looked into.
+    privacy_scan: dict[str, Any] | None = None
     # What the footer shows (extract.analyse): site_id_code, icp, psb, sponsor, conac.
     footer: dict[str, str] = field(default_factory=dict)
     # An outage notice's facts (crawlers.notices.parse_notice) and a 信息公开指南's 第十二条
     # elements (crawlers.guide.parse_guide); None on every other page.
     notice: dict[str, Any] | None = None
     guide: dict[str, Any] | None = None
+    # A 留言/信箱 page's messages (crawlers.interaction.read_interaction); None elsewhere.
+    interaction: dict[str, Any] | None = None
     # The 信息公开目录 metadata block (crawlers.catalogue_meta): index_no, publisher,
     # written_date/generated_date/issued_date/published_date (ISO), doc_number, topic, validity.
     catalogue: dict[str, str] = field(default_factory=dict)
@@ -61,6 +67,8 @@ class Link:
     text: str
     kind: str
     on_home: bool = False
+    # Why a reader cannot see the link (crawlers/hidden.py reason), None when it is shown.
+    hidden: str | None = None
 
 
 @dataclass
@@ -106,6 +114,53 @@ class AnnualReportRecord:
     error: str | None
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One availability probe of a site's home page (crawlers/probe.py), as stored."""
+
+    site_id: str
+    url: str
+    probed_at: dt.datetime  # naive UTC, the store's convention
+    status: int | None  # the final HTTP status after redirects; None when none arrived
+    elapsed_ms: int | None
+    error: str | None = None  # dns | timeout | connection | tls | protocol | other; None: answered
+    detail: str | None = None  # the error text as the client reported it
+
+
+# Yields (url, main text) for the given URLs, or for every stored page when given None.
+BodyLoader = Callable[[Iterable[str] | None], Iterator[tuple[str, str]]]
+
+
+class BodyTexts:
+    """A site's page main texts, read on demand: most kinds never need them, so a snapshot
+    does not hold them (the store streams them, one decompressed page at a time)."""
+
+    def __init__(
+        self, texts: Mapping[str, str] | None = None, loader: BodyLoader | None = None
+    ) -> None:
+        """Hold `texts` in memory (tests, a fresh crawl) or read them through `loader`."""
+        self._texts = dict(texts or {})
+        self._loader = loader
+
+    def get(self, url: str) -> str | None:
+        """Return one page's main text, or None when none was stored."""
+        if url in self._texts:
+            return self._texts[url]
+        if self._loader is None:
+            return None
+        return next((text for _, text in self._loader([url])), None)
+
+    def items(self, urls: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Yield (url, main text) of the stored pages (only `urls` if given), in crawl order."""
+        if self._loader is not None:
+            yield from self._loader(None if urls is None else list(urls))
+            return
+        wanted = None if urls is None else set(urls)
+        for url, text in self._texts.items():
+            if wanted is None or url in wanted:
+                yield url, text
+
+
 @dataclass
 class SiteSnapshot:
     """Everything one run crawled for one site; the only input a check may read."""
@@ -117,6 +172,11 @@ class SiteSnapshot:
     links: list[Link]
     columns: list[Column]
     annual_reports: list[AnnualReportRecord] = field(default_factory=list)
+    # Each HTML page's main text (personal numbers masked), loaded lazily: see BodyTexts.
+    bodies: BodyTexts = field(default_factory=BodyTexts)
+    # The site's availability probes of the week before the audit date (checks.runner
+    # attach_probes); empty when none were stored, and site_unreachable then judges the crawl.
+    probes: list[Probe] = field(default_factory=list)
 
     @property
     def home(self) -> Page | None:
@@ -151,6 +211,8 @@ class Finding:
     change: str | None = None
     first_seen: str | None = None
     previous_status: str | None = None
+    # The expiry (ISO date) of the mutes.yaml entry that muted it, shown beside the reason.
+    mute_expires: str | None = None
 
     def key(self) -> tuple[str, str, str, str]:
         """Return the identity used to compare findings across runs and with truth files."""

@@ -12,6 +12,7 @@ A pattern is written in a rule pack as text:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property
@@ -80,6 +81,17 @@ class Pattern:
         start = _fold(text).find(_fold(self.raw))
         return (start, start + len(self.raw)) if start >= 0 else (0, len(text))
 
+    def spans(self, text: str, timeout: float) -> Iterator[tuple[int, int]]:
+        """Yield the span of every hit of a regex pattern in `text`, left to right.
+
+        The time limit covers the whole scan of `text`; past it PatternTimeout is raised.
+        """
+        try:
+            for found in self.compiled.finditer(text, timeout=timeout):
+                yield found.span()
+        except TimeoutError as exc:
+            raise PatternTimeout(self.raw) from exc
+
 
 def _fold(text: str) -> str:
     """Return text in NFKC form, lower-cased (keeps length for CJK, digits and letters)."""
@@ -108,11 +120,17 @@ def check_patterns(patterns: list[str]) -> list[str]:
     return patterns
 
 
-def masked_snippet(text: str, span: tuple[int, int], context: int = CONTEXT_CHARS) -> str:
-    """Return the text around a hit with the hit masked (first character kept): 某某**网站."""
+def masked_snippet(
+    text: str, span: tuple[int, int], context: int = CONTEXT_CHARS, mask: bool = True
+) -> str:
+    """Return the text around a hit with the hit masked (first character kept): 某某**网站;
+    with mask=False the hit is shown in 【】 instead (an obsolete name a supervisor must read)."""
     start, end = span
     hit = text[start:end]
-    masked = hit[:1] + "*" * (len(hit) - 1) if len(hit) > 1 else "*"
+    if mask:
+        masked = mask_term(hit)
+    else:
+        masked = f"【{hit}】"
     before = text[max(0, start - context) : start]
     after = text[end : end + context]
     lead = "…" if start > context else ""
@@ -120,14 +138,21 @@ def masked_snippet(text: str, span: tuple[int, int], context: int = CONTEXT_CHAR
     return f"{lead}{before}{masked}{after}{tail}"
 
 
-# What the snapshot holds as text today (full page bodies are not stored): the fields an
-# operator can name in `fields:` of text_required / text_forbidden.
-TextField = Literal["title", "column", "link_text", "snippet"]
+def mask_term(term: str) -> str:
+    """Return a term with all but its first character masked: 赌** (a report must not repeat it)."""
+    return term[:1] + "*" * (len(term) - 1) if len(term) > 1 else "*"
+
+
+# The texts an operator can name in `fields:` of text_required / text_forbidden. `body` is each
+# HTML page's whole main text, kept in the store apart from the snapshot and read on demand.
+TextField = Literal["title", "column", "link_text", "snippet", "body"]
 FIELD_LABELS: dict[str, str] = {
     "title": "页面标题",
     "column": "栏目名称",
     "link_text": "链接文字",
     "snippet": "正文开头摘要",
+    "body": "正文",
+    "footer": "页脚",
 }
 
 
@@ -159,6 +184,8 @@ def snapshot_texts(ctx: RuleContext, fields: list[str], home_only: bool = False)
         add("title", page.title, page.url)
         add("column", page.column, page.url)
         add("snippet", page.text_snippet, page.url)
+        for value in page.footer.values() if "footer" in fields else ():
+            add("footer", value, page.url)
     for column in snapshot.columns:
         if not home_only or column.key in home:
             add("column", column.name, column.key)
@@ -169,3 +196,45 @@ def snapshot_texts(ctx: RuleContext, fields: list[str], home_only: bool = False)
         if not home_only or link.on_home or link.source_url in home:
             add("link_text", link.text, link.source_url)
     return list(out.values())
+
+
+def page_texts(
+    ctx: RuleContext,
+    fields: list[str],
+    home_only: bool = False,
+    urls: set[str] | None = None,
+) -> Iterator[Text]:
+    """Yield snapshot_texts, then (when `body` is chosen) each reachable HTML page's stored main
+    text, read from the store one page at a time (bodies are not part of the snapshot).
+
+    `urls` keeps only texts shown on those pages (a column's pages, for term_required).
+    """
+    for text in snapshot_texts(ctx, [f for f in fields if f != "body"], home_only):
+        if urls is None or text.url in urls:
+            yield text
+    if "body" not in fields:
+        return
+    wanted = html_pages(ctx, home_only)
+    if urls is not None:
+        wanted &= urls
+    narrow = home_only or urls is not None
+    for url, text in ctx.body_texts(sorted(wanted) if narrow else None):
+        if url in wanted and text.strip():
+            yield Text("body", text, url)
+
+
+def html_pages(ctx: RuleContext, home_only: bool) -> set[str]:
+    """Return the URLs of the reachable HTML pages (only the home page's with home_only)."""
+    home = ctx.home_urls()
+    return {
+        p.url
+        for p in ctx.snapshot.pages.values()
+        if p.kind == "page" and reachable(p) and (not home_only or p.url in home)
+    }
+
+
+def bodies_missing(ctx: RuleContext, home_only: bool = False) -> bool:
+    """Return whether reachable HTML pages exist but none has a stored main text (a run crawled
+    before page texts were stored): a body search there would pass without having looked."""
+    urls = html_pages(ctx, home_only)
+    return bool(urls) and next(iter(ctx.body_texts(sorted(urls))), None) is None

@@ -5,13 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
 import conf
-from checks.context import RuleContext
-from checks.model import Finding, Outcome, SiteSnapshot, Status
+from checks.context import RuleContext, probe_window
+from checks.model import Finding, Outcome, Probe, SiteSnapshot, Status
 from checks.registry import kinds
+
+
+class ProbeSource(Protocol):
+    """What attach_probes needs of the store (store.Store)."""
+
+    def probes(
+        self, site: str, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[Probe]: ...
+
 
 # Worst first: an outcome takes the worst status among its findings (pass when none).
 SEVERITY_ORDER: dict[Status, int] = {"fail": 0, "error": 1, "warn": 2, "muted": 3, "pass": 4}
@@ -28,9 +39,16 @@ def applies(rule: conf.Rule, site: conf.Site) -> bool:
 
 
 def evaluate(
-    rule: conf.Rule, site: conf.Site, snapshot: SiteSnapshot | None, now: dt.date
+    rule: conf.Rule,
+    site: conf.Site,
+    snapshot: SiteSnapshot | None,
+    now: dt.date,
+    config_root: Path | None = None,
 ) -> list[Finding]:
-    """Run one rule on one site; any problem becomes a single `error` finding, never a raise."""
+    """Run one rule on one site; any problem becomes a single `error` finding, never a raise.
+
+    `config_root` (the config directory) lets params name files beside the rules (lexicons).
+    """
     stub = RuleContext(snapshot=snapshot, site=site, rule=rule, now=now)  # type: ignore[arg-type]
     if snapshot is None:
         return [stub.error("抓取数据", "本次运行没有该网站的抓取数据，无法执行检查。")]
@@ -39,7 +57,8 @@ def evaluate(
         known = "、".join(sorted(kinds()))
         return [stub.error("规则配置", f"未知的检查类型“{rule.check}”（可选：{known}）。")]
     try:
-        params = kind.params_model.model_validate(rule.params)
+        context = {"config_root": config_root} if config_root is not None else None
+        params = kind.params_model.model_validate(rule.params, context=context)
     except ValidationError as exc:
         problems = "；".join(
             f"{'.'.join(map(str, e['loc'])) or '参数'}: {e['msg']}" for e in exc.errors()
@@ -74,13 +93,32 @@ def apply_mutes(findings: list[Finding], mutes: list[conf.Mute], now: dt.date) -
             ),
             None,
         )
-        out.append(replace(f, status="muted", mute_reason=mute.reason) if mute else f)
+        out.append(
+            replace(
+                f,
+                status="muted",
+                mute_reason=mute.reason,
+                mute_expires=mute.expires.isoformat(),
+            )
+            if mute
+            else f
+        )
     return out
 
 
 def worst(statuses: list[Status]) -> Status:
     """Return the worst status (fail > error > warn > muted > pass); pass when empty."""
     return min(statuses, key=SEVERITY_ORDER.__getitem__, default="pass")
+
+
+def attach_probes(st: ProbeSource, snapshots: dict[str, SiteSnapshot], now: dt.date) -> None:
+    """Give each snapshot its site's stored probes of the week before `now` (probe_window).
+
+    Loaded here, not by the check: a check never touches the network, the clock or the store.
+    """
+    since, until = probe_window(now)
+    for site_id, snapshot in snapshots.items():
+        snapshot.probes = st.probes(site_id, since, until)
 
 
 def run_checks(
@@ -94,7 +132,7 @@ def run_checks(
         for rule in config.rules:
             if not applies(rule, site):
                 continue
-            found = apply_mutes(evaluate(rule, site, snapshot, now), config.mutes, now)
+            found = apply_mutes(evaluate(rule, site, snapshot, now, config.root), config.mutes, now)
             findings.extend(found)
             outcomes.append(
                 Outcome(

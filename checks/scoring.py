@@ -26,6 +26,7 @@ RESULT_LABELS: dict[str, str] = {
     "deducted": "扣分",
     "pass": "达标",
     "not_assessable": "需人工核查",
+    "not_applicable": "不适用",
 }
 
 
@@ -46,11 +47,19 @@ class RequirementResult:
     type: str  # veto | deduction | not_assessable
     result: str  # a RESULT_LABELS key
     found: int = 0  # counted findings (status fail, matched, not muted)
+    # warn findings a check marked as 预警 (evidence prewarn: true, e.g. site_unreachable's
+    # 3% of failed probes): below a veto line they make the requirement 预警 on their own.
+    prewarned: int = 0
     errors: int = 0  # error findings of the requirement's rules: the requirement is unassessed
     muted: int = 0
     deduction: float = 0.0
     line: str = ""  # the veto / prewarn / points line, for the scorecard
     note: str = ""
+    # The requirement's rules and match / exclude, stored with the card so a report can group
+    # a site's findings by framework and indicator without the run's configuration (issue 5).
+    rules: list[str] = field(default_factory=list)
+    match: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +111,7 @@ def framework_applies(framework: conf.Framework, site_id: str, site: SiteLike) -
     return not scope.sites or site_id in scope.sites
 
 
-def _selected(req: conf.Requirement, f: Finding) -> bool:
+def _selected(req: conf.Requirement | RequirementResult, f: Finding) -> bool:
     """Return whether a finding of one of the requirement's rules passes match / exclude."""
 
     def value(key: str) -> str:
@@ -116,6 +125,11 @@ def _selected(req: conf.Requirement, f: Finding) -> bool:
 def _num(x: float) -> Decimal:
     # Decimal from the written text: 3 × 0.1 must deduct 0.3, not 0.30000000000000004.
     return Decimal(str(x))
+
+
+def requirement_selects(req: conf.Requirement | RequirementResult, f: Finding) -> bool:
+    """Return whether a requirement's match / exclude select a finding (its rule aside)."""
+    return _selected(req, f)
 
 
 def _line(req: conf.Requirement) -> str:
@@ -141,11 +155,17 @@ def score_requirement(
         result="not_assessable",
         line=_line(req),
         note=req.note or "",
+        rules=list(req.rules),
+        match={k: list(v) for k, v in req.match.items()},
+        exclude={k: list(v) for k, v in req.exclude.items()},
     )
     if req.not_assessable:
         return out
     mine = [f for f in findings if f.rule in req.rules]
     out.found = sum(f.status == "fail" and _selected(req, f) for f in mine)
+    out.prewarned = sum(
+        f.status == "warn" and f.evidence.get("prewarn") is True and _selected(req, f) for f in mine
+    )
     out.muted = sum(f.status == "muted" and _selected(req, f) for f in mine)
     # An error of any of the rules leaves the requirement unassessed whatever match says:
     # the rule could not look, so it could not find what match would select.
@@ -158,7 +178,7 @@ def score_requirement(
             out.result = "veto"
         elif out.errors:
             out.result = "error"
-        elif req.prewarn is not None and out.found >= req.prewarn.count:
+        elif (req.prewarn is not None and out.found >= req.prewarn.count) or out.prewarned:
             out.result = "prewarn"
         else:
             out.result = "pass"
@@ -175,6 +195,23 @@ def score_requirement(
     return out
 
 
+def not_applicable(req: conf.Requirement) -> RequirementResult:
+    """Return the result of a requirement the site's sector is not held to."""
+    kind = "not_assessable" if req.not_assessable else "veto" if req.veto else "deduction"
+    return RequirementResult(
+        id=req.id,
+        title=req.title,
+        basis=req.basis or "",
+        type=kind,
+        result="not_applicable",
+        line=_line(req),
+        note=req.note or "",
+        rules=list(req.rules),
+        match={k: list(v) for k, v in req.match.items()},
+        exclude={k: list(v) for k, v in req.exclude.items()},
+    )
+
+
 def score_site(
     framework: conf.Framework,
     site_id: str,
@@ -185,9 +222,16 @@ def score_site(
     """Return one site's scorecard under one framework (unranked)."""
     ruled = {o.rule for o in outcomes if o.site == site_id}
     mine = [f for f in findings if f.site == site_id]
-    results = [score_requirement(r, mine, ruled) for r in framework.requirements]
+    results = [
+        score_requirement(r, mine, ruled)
+        if not r.sectors or site.sector in r.sectors
+        else not_applicable(r)
+        for r in framework.requirements
+    ]
     vetoes = [f"{r.title}（{r.found} 项）" for r in results if r.result == "veto"]
-    prewarns = [f"{r.title}（{r.found} 项）" for r in results if r.result == "prewarn"]
+    prewarns = [
+        f"{r.title}（{r.found or r.prewarned} 项）" for r in results if r.result == "prewarn"
+    ]
     unassessed = [
         f"{r.title}（{RESULT_LABELS[r.result]}）"
         for r in results

@@ -21,6 +21,8 @@ from lxml import etree
 from crawlers import privacy
 from crawlers.catalogue_meta import has_catalogue, read_catalogue
 from crawlers.guide import is_guide_title, parse_guide
+from crawlers.hidden import HiddenLinks
+from crawlers.interaction import has_interaction, read_interaction
 from crawlers.items import DateCandidate, EntryOut, LinkOut
 from crawlers.notices import is_notice_title, parse_notice
 
@@ -52,6 +54,9 @@ class PageAnalysis:
     entries: list[EntryOut] = field(default_factory=list)
     next_pages: list[str] = field(default_factory=list)
     text_snippet: str | None = None
+    # The whole main text (the text the snippet is cut from), personal numbers masked, at most
+    # BODY_TEXT_MAX_CHARS: stored compressed for body-text checks (term_forbidden, issue 3).
+    body_text: str | None = None
     placeholder: bool = False
     # Personal numbers (身份证号, 手机号, 银行卡号) in the main text, masked: privacy.PrivacyHit JSON.
     privacy: list[dict[str, Any]] = field(default_factory=list)
@@ -63,10 +68,17 @@ class PageAnalysis:
     # an outage notice (crawlers.notices.parse_notice) and a 信息公开指南 (crawlers.guide).
     notice: dict[str, Any] | None = None
     guide: dict[str, Any] | None = None
+    # A 留言/信箱 page's messages (crawlers.interaction.read_interaction), read only when the
+    # HTML shows a reply status or label; None on every other page.
+    interaction: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (for `gongkai extract`)."""
         return asdict(self)
+
+
+# Main text kept per page for body-text checks; longer text (a page of huge tables) is cut.
+BODY_TEXT_MAX_CHARS = 100_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -904,6 +916,7 @@ def link_kind(url: str) -> str:
 def _links(root: Any, base: str) -> tuple[list[LinkOut], dict[Any, tuple[str, str]]]:
     """Return every link and image (deduped by URL) and each <a>'s (url, text)."""
     seen: dict[str, LinkOut] = {}
+    hidden = HiddenLinks(root)  # 暗链: why each <a> is invisible, if it is (crawlers/hidden.py)
     anchors: dict[Any, tuple[str, str]] = {}
     resolved: dict[str, str | None] = {}
     b = urlsplit(base)
@@ -940,11 +953,15 @@ def _links(root: Any, base: str) -> tuple[list[LinkOut], dict[Any, tuple[str, st
             continue
         text = _anchor_text(el)
         anchors[el] = (url, text)
+        why = hidden.reason(el)
         old = seen.get(url)
         if old is None:
-            seen[url] = LinkOut(url=url, text=text, kind=link_kind(url))  # type: ignore[arg-type]
-        elif not old.text and text:
-            old.text = text
+            seen[url] = LinkOut(url=url, text=text, kind=link_kind(url), hidden=why)  # type: ignore[arg-type]
+        else:
+            if not old.text and text:
+                old.text = text
+            if why is None:
+                old.hidden = None  # shown somewhere on the page: not a hidden link
     return list(seen.values()), anchors
 
 
@@ -1440,6 +1457,11 @@ def analyse(
                 pa.catalogue = read_catalogue(root)
             except Exception:  # noqa: BLE001 - an odd block must never stop a crawl
                 pa.catalogue = {}
+        if has_interaction(text):
+            try:
+                pa.interaction = read_interaction(root, url, pa.title, pa.column)
+            except Exception:  # noqa: BLE001 - an odd message list must never stop a crawl
+                pa.interaction = None
     if not pa.date_candidates:
         _fallback_dates(pa, url, list_date)
     return pa
@@ -1662,6 +1684,7 @@ def _analyse_tree(
     # only, and the snippet (stored, shown as evidence) is cut from the masked text.
     masked, hits = privacy.redact(" ".join(main))
     pa.text_snippet = masked[: min(300, len(" ".join(main[:shown])))] or None
+    pa.body_text = masked[:BODY_TEXT_MAX_CHARS] or None
     pa.privacy = [hit.to_json() for hit in hits]
     pa.footer = _footer(root, w, html_text)
 

@@ -20,6 +20,9 @@ class LinkOut:
     url: str
     text: str
     kind: FetchKind
+    # Why a reader cannot see the link (crawlers.hidden reason, e.g. `offscreen left:-9999px
+    # @div`), or None when it is shown somewhere on the page (暗链 detection, link_suspicious).
+    hidden: str | None = None
 
 
 @dataclass
@@ -95,10 +98,17 @@ class PageItem:
     links: list[LinkOut] = field(default_factory=list)
     entries: list[EntryOut] = field(default_factory=list)
     text_snippet: str | None = None  # first ~300 chars of body text, for evidence
+    # The whole main text, personal numbers masked (extract.PageAnalysis.body_text); stored
+    # compressed in page_texts, not in pages. None on a page read back for a resumed crawl.
+    body_text: str | None = None
     placeholder: bool = False  # the list area shows only 暂无信息-style text (19号 空白栏目)
     # Personal numbers in the main text, masked only (crawlers.privacy.PrivacyHit JSON:
     # kind, masked, context, offset, hash); the raw values are never stored.
     privacy: list[dict[str, Any]] = field(default_factory=list)
+    # An attachment's privacy scan (crawlers.attachments.AttachmentScan.record: format, scanned,
+    # chars, or reason and detail when it was not scanned); its masked hits go in `privacy`.
+    # None on pages, and on attachments when scanning is off or the file is off-site.
+    privacy_scan: dict[str, Any] | None = None
     # Pagination URLs of a parsed page (extract's next_pages), kept so a resumed crawl can
     # continue the column from the stored page without fetching it again.
     next_pages: list[str] = field(default_factory=list)
@@ -110,5 +120,8 @@ class PageItem:
     # 第十二条 elements (crawlers.guide.parse_guide); None on other pages. The text is not kept.
     notice: dict[str, Any] | None = None
     guide: dict[str, Any] | None = None
+    # A 留言/信箱 page's messages (crawlers.interaction.read_interaction: layout, messages with
+    # title, url, asked, answered, status, unit); None on other pages. No message text is kept.
+    interaction: dict[str, Any] | None = None
     # Set when this URL is a 政府信息公开工作年度报告 (an HTML report page or a report attachment).
     annual_report: ReportOut | None = None

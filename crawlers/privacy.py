@@ -34,7 +34,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-__all__ = ["KINDS", "PrivacyHit", "mask", "redact", "scan", "value_hash"]
+__all__ = ["KINDS", "PrivacyHit", "mask", "redact", "redact_json", "scan", "value_hash"]
 
 Kind = Literal["id_card", "mobile", "bank_card"]
 KINDS: dict[str, str] = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号"}
@@ -210,3 +210,18 @@ def redact(text: str) -> tuple[str, list[PrivacyHit]]:
             )
         )
     return masked_text, hits
+
+
+def redact_json(value: Any) -> Any:
+    """Return a JSON-like value with every personal number in its strings masked.
+
+    For structured results that keep document text (an annual report's sections): the store
+    must never hold a raw number (《2018年政务公开工作要点》去标识化), whatever the text is for.
+    """
+    if isinstance(value, str):
+        return redact(value)[0] if any(c.isdigit() or "０" <= c <= "９" for c in value) else value
+    if isinstance(value, dict):
+        return {k: redact_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_json(v) for v in value]
+    return value

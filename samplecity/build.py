@@ -17,6 +17,7 @@ from pathlib import Path
 
 from samplecity import ROOT
 from samplecity.annual import report_docx_parts, report_html, report_pdf
+from samplecity.pdf import pdf_document
 from samplecity.spec import SITES, Art, Col, Site
 
 SITES_DIR = ROOT / "sites"
@@ -288,6 +289,9 @@ class Writer:
                 items = '<li class="empty">暂无信息</li>'
             else:
                 items = "\n".join(self.entry_li(a, s.list_style) for a in chunk)
+            listing = f'<ul class="list">\n{items}\n</ul>'
+            if any(a.msg is not None for a in chunk):
+                listing = self.mailbox_table(chunk)
             pager = ""
             if count > 1 and col.paging == "trs":
                 pager = f'<script>createPageHTML({count}, {n}, "index", "html");</script>'
@@ -318,13 +322,27 @@ class Writer:
                 self.sidebar(col),
                 '<div class="main-content">',
                 f'<h2 class="column-title">{esc(col.name)}</h2>',
-                grid + f'<ul class="list">\n{items}\n</ul>',
+                grid + listing,
                 f'<div class="pagination">{pager}</div>' if pager else "",
                 "</div>",
                 "</div>",
                 self.footer(),
             ]
             self.put_html(path, "\n".join(x for x in body if x))
+
+    def mailbox_table(self, arts: list[Art]) -> str:
+        """Render 信箱 messages as the usual table: 标题 | 来信时间 | 办理状态 | 答复单位."""
+        rows = []
+        for a in arts:
+            assert a.msg is not None and a.date is not None
+            rows.append(
+                f'<tr><td><a href="{a.url}">{esc(a.title)}</a></td><td>{a.date.isoformat()}</td>'
+                f"<td>{esc(a.msg.status)}</td><td>{esc(a.msg.unit or '')}</td></tr>"
+            )
+        return (
+            '<table class="mailbox"><tr><th>标题</th><th>来信时间</th><th>办理状态</th>'
+            "<th>答复单位</th></tr>\n" + "\n".join(rows) + "\n</table>"
+        )
 
     def article_page(self, art: Art) -> None:
         s = self.site
@@ -369,6 +387,21 @@ class Writer:
         content = "\n".join(f"<p>{esc(p)}</p>" for p in paras)
         if art.report is not None:
             content = report_html(art.report)
+        if art.msg is not None and art.date is not None:
+            m = art.msg
+            lines = [
+                f"来信标题：{art.title}",
+                f"来信时间：{art.date.isoformat()}",
+                f"留言内容：{m.question}",
+                f"办理状态：{m.status}",
+            ]
+            if m.replied is not None:
+                lines += [
+                    f"答复单位：{m.unit}",
+                    f"答复时间：{m.replied.isoformat()}",
+                    f"答复内容：{m.answer}",
+                ]
+            content = "\n".join(f"<p>{esc(x)}</p>" for x in lines)
         if art.image:
             content += (
                 f'\n<p style="text-align:center"><img src="{art.image}" alt="{esc(art.title)}"'
@@ -455,6 +488,8 @@ class Writer:
                         data = report_pdf(att.report)
                     elif att.report is not None:
                         data = _zip(report_docx_parts(att.report))
+                    elif att.pdf is not None:
+                        data = pdf_document(att.pdf, title=att.label)
                     else:
                         data = attachment_bytes(att.href, att.label)
                     self.put(att.href.lstrip("/"), data)

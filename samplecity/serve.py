@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from samplecity import AS_OF, ROOT
 
 REPO_RULES = ROOT.parent / "config" / "rules"
+REPO_LEXICONS = ROOT.parent / "config" / "lexicons"
 REPO_FRAMEWORKS = ROOT.parent / "config" / "frameworks"
 
 # `${base:<site-id>}` in the template, the truth file and the served files stands for that
@@ -263,6 +264,9 @@ def render_config(dest_dir: Path, city: SampleCity) -> Path:
     (dest_dir / "frameworks").mkdir(exist_ok=True)
     for framework in sorted(REPO_FRAMEWORKS.glob("*.yaml")):
         shutil.copyfile(framework, dest_dir / "frameworks" / framework.name)
+    # Lexicons the term_* rules name (lexicons/*.yaml, relative to the config directory).
+    if REPO_LEXICONS.is_dir():
+        shutil.copytree(REPO_LEXICONS, dest_dir / "lexicons", dirs_exist_ok=True)
     (dest_dir / "settings.yaml").write_text(SETTINGS_YAML, "utf-8")
     return dest_dir
 

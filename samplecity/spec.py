@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from samplecity.annual import Report
+from samplecity.pdf import Block, Table
 
 D = dt.date.fromisoformat
 Link = tuple[str, str]  # (text, href)
@@ -25,6 +26,19 @@ class Att:
     missing: bool = False  # DEFECT marker: the link is written but the file is not
     href: str = ""
     report: Report | None = None  # a .docx/.pdf attachment that is this 政府信息公开工作年度报告
+    # A .pdf attachment with this content (samplecity.pdf blocks: paragraphs, ruled tables).
+    pdf: list[Block] | None = None
+
+
+@dataclass
+class Msg:
+    """A 留言/信件 of a 领导信箱 column: what was asked, its status and the reply (if any)."""
+
+    question: str
+    status: str  # as the list shows it: 已回复, 办理中 …
+    replied: dt.date | None = None
+    unit: str | None = None
+    answer: str | None = None
 
 
 @dataclass
@@ -51,6 +65,7 @@ class Art:
     # DEFECT marker: the PubDate meta says this day while the page shows `date`.
     meta_date: dt.date | None = None
     report: Report | None = None  # the page is this 政府信息公开工作年度报告 (body and tables)
+    msg: Msg | None = None  # the page is this 信箱 message (`date` is the day it was sent)
     # Filled in by Site.finalize().
     col: Col | None = None
     seq: int = 0
@@ -569,6 +584,36 @@ def by_doc_no(cols: list[Col], key: str) -> Art:
     return next(a for c in cols for a in c.arts if a.doc_no and key in a.doc_no)
 
 
+def mailbox(path: str, name: str, unit: str, rows: list[tuple[str, str, str, str | None]]) -> Col:
+    """Build a 领导信箱 column: (title, sent, status, replied or None) rows, newest first.
+
+    国办秘函〔2019〕19号 vetoes a 政务咨询 column with a valid message unanswered for more than
+    3 months in the year before the check (rule interaction-unanswered).
+    """
+    out = []
+    for title, sent, status, replied in rows:
+        answered = replied is not None
+        out.append(
+            Art(
+                title,
+                D(sent),
+                msg=Msg(
+                    question=f"您好！我想咨询{title.rstrip('？?')}的有关情况，请予答复。",
+                    status=status,
+                    replied=D(replied) if replied else None,
+                    unit=unit if answered else None,
+                    answer=(
+                        f"您好！您反映的问题已收悉。经核实，{title.rstrip('？?')}的有关情况已在本网站公开，"
+                        "如有疑问请在工作日拨打办公室电话咨询。感谢您的关注！"
+                    )
+                    if answered
+                    else None,
+                ),
+            )
+        )
+    return Col(path, name, ctype="互动交流", arts=out, desc=f"{name}（政务咨询）")
+
+
 def gov_footer(site_id: str, org: str, n: int) -> dict[str, str]:
     """Return the footer fields of a government site."""
     return {
@@ -692,6 +737,8 @@ def portal() -> Site:
                 "市住房和城乡建设局",
                 "市卫生健康委员会",
             ],
+            # DEFECT term-leaders-listed: 副市长 赵为民 (config/lexicons/leaders.yaml) took office
+            # but the 机构职能 page still lists only the mayor and the executive vice mayor.
             "市长：王示范；常务副市长：李公开",
             "示例市行政中心1号楼",
             "0799-88000001",
@@ -737,6 +784,21 @@ def portal() -> Site:
         ("/images/zt-yshj.jpg", "优化营商环境专题", tzgg.url),
     ]
     s.missing_images = {"/images/zt-yshj.jpg"}
+    # 市长信箱: answered within days; one message from 2025-10 is still 办理中 but falls outside
+    # the one-year window of 19号, so it is not judged.
+    box = mailbox(
+        "hdjl/szxx",
+        "市长信箱",
+        "示例市人民政府办公室",
+        [
+            ("关于东城片区学校学位紧张的问题", "2026-11-16", "办理中", None),
+            ("关于人民路夜间施工噪音扰民的问题", "2026-10-20", "已回复", "2026-10-27"),
+            ("关于老旧小区加装电梯补贴政策的咨询", "2026-09-08", "已回复", "2026-09-15"),
+            ("关于城北公交线路调整的建议", "2025-10-12", "办理中", None),
+        ],
+    )
+    s.cols.append(box)
+    s.nav.append(("互动交流", box.url))
     return s
 
 
@@ -871,6 +933,21 @@ def czj() -> Site:
         ("政府信息公开", [(c.name, c.url) for c in gk[1:6]]),
         ("相关链接", [("示例市人民政府", "${base:portal}/")]),
     ]
+    box = mailbox(
+        "hdjl/jzxx",
+        "局长信箱",
+        "示例市财政局办公室",
+        [
+            ("关于小微企业财政贴息政策的咨询", "2026-11-10", "已回复", "2026-11-13"),
+            # DEFECT interaction-unanswered: sent 2026-06-15 and still 办理中 161 days later.
+            ("关于公务卡报销流程的咨询", "2026-06-15", "办理中", None),
+            # DEFECT interaction-unanswered: answered 109 days after it was sent.
+            ("关于政府采购保证金退还的问题", "2026-03-02", "已回复", "2026-06-19"),
+            ("关于惠民惠农补贴资金发放的咨询", "2026-01-20", "已回复", "2026-01-26"),
+        ],
+    )
+    s.cols.append(box)
+    s.nav.append(("互动交流", box.url))
     return s
 
 
@@ -985,6 +1062,7 @@ def jyj() -> Site:
         ("政府信息公开", [(c.name, c.url) for c in gk[1:5]]),
         ("相关链接", [("示例市人民政府", "${base:portal}/")]),
     ]
+    # DEFECT interaction-unanswered (warn): 教育局 has no 留言/信箱 channel at all.
     return s
 
 
@@ -1026,8 +1104,36 @@ def wjw() -> Site:
                 # DEFECT link-broken (inner page): the internal plan sits behind a 403.
                 {"links": [("2026年度医疗质量安全工作计划（内部）", "/zwgk/neibu/gzjh2026.html")]},
             ),
-            ("示例市紧密型县域医共体建设通过省级评估", "2026-11-04"),
-            ("市卫生健康委开展基层医疗卫生机构服务能力提升行动", "2026-10-27"),
+            (
+                "示例市紧密型县域医共体建设通过省级评估",
+                "2026-11-04",
+                {
+                    "paras": [
+                        "11月3日，省卫生健康委评估组对我市紧密型县域医共体建设情况进行了现场评估。"
+                        "评估组通过听取汇报、查阅资料、实地走访县人民医院和乡镇卫生院等方式，"
+                        "对医共体管理体制、运行机制、服务能力和群众满意度进行了全面检查。",
+                        "评估认为，我市医共体建设组织有力、推进扎实，县域内住院率和基层诊疗量稳步提升，"
+                        "远程会诊、检查检验结果互认和药品耗材统一管理等措施成效明显，"
+                        "同意我市通过省级评估。",
+                        # DEFECT term-obsolete-names: 国家卫生计生委 became 国家卫生健康委员会 in
+                        # 2018; the old name sits past the 300-character snippet, in the body only.
+                        "下一步，我委将按照国家卫生计生委关于推进医疗联合体建设和发展的有关要求，"
+                        "继续深化医共体人财物统一管理，推动优质医疗资源下沉，让群众在家门口看好病。",
+                    ]
+                },
+            ),
+            (
+                "市卫生健康委开展基层医疗卫生机构服务能力提升行动",
+                "2026-10-27",
+                {
+                    "paras": [
+                        "为提升基层医疗卫生机构服务能力，市卫生健康委决定在全市开展为期一年的专项行动。",
+                        # Not a defect: 原国家卫生计生委 names the former body correctly.
+                        "行动以原国家卫生计生委2017年印发的服务能力标准为基础，结合国家卫生健康委员会"
+                        "最新要求，重点提升常见病、多发病诊疗和慢性病管理能力。",
+                    ]
+                },
+            ),
             ("示例市召开2026年爱国卫生运动推进会", "2026-10-18"),
         ),
     )
@@ -1132,6 +1238,17 @@ def wjw() -> Site:
         ("政府信息公开", [(c.name, c.url) for c in gk[1:6]]),
         ("相关链接", [("示例市人民政府", "${base:portal}/")]),
     ]
+    box = mailbox(
+        "hdjl/zrxx",
+        "主任信箱",
+        "示例市卫生健康委员会办公室",
+        [
+            ("关于家庭医生签约服务收费的咨询", "2026-11-05", "已回复", "2026-11-09"),
+            ("关于新生儿疫苗接种预约的问题", "2026-08-18", "已回复", "2026-08-21"),
+        ],
+    )
+    s.cols.append(box)
+    s.nav.append(("互动交流", box.url))
     return s
 
 
@@ -1156,6 +1273,13 @@ def zjj() -> Site:
             # DEFECT meta-missing: the footer shows no 公网安备 number.
             "police": "",
         },
+    )
+    # DEFECT link-suspicious: a 暗链 planted on the neglected home page, an off-site gambling link
+    # pushed off-screen. Its host (the dead 统计局 port stands in for an expired domain) does not
+    # answer, so it is also a broken home-page link (link-broken-home).
+    s.home_extra = (
+        '<div style="position:absolute;left:-9999px;top:-9999px">'
+        '<a href="${base:tjj}/amxpj/">澳门百家乐 在线娱乐城</a></div>'
     )
     # DEFECT homepage-stale: the newest item on the home page is 2026-11-01 (22 days > 14).
     tzgg = Col(
@@ -1266,6 +1390,17 @@ def zjj() -> Site:
         ),
         ("相关链接", [("示例市人民政府", "${base:portal}/")]),
     ]
+    box = mailbox(
+        "hdjl/jzxx",
+        "局长信箱",
+        "示例市住房和城乡建设局办公室",
+        [
+            ("关于住房公积金提取用于加装电梯的咨询", "2026-11-02", "已答复", "2026-11-06"),
+            ("关于物业维修资金使用程序的问题", "2026-07-14", "已答复", "2026-07-20"),
+        ],
+    )
+    s.cols.append(box)
+    s.nav.append(("互动交流", box.url))
     return s
 
 
@@ -1715,6 +1850,14 @@ def hospital() -> Site:
             ("我院组织开展消防应急疏散演练", "2026-10-12"),
         ),
     )
+    # The 拟聘用人员名单 PDF (DEFECT privacy-leak below): fictional people, valid check digits.
+    hired = [
+        ["序号", "姓名", "性别", "身份证号", "手机号码", "拟聘岗位"],
+        ["1", "林某某", "女", "350102199603150411", "13859900011", "临床医师"],
+        ["2", "黄某某", "男", "350103199807220529", "15005990022", "护理"],
+        ["3", "郑某某", "女", "350105199701090634", "18659900033", "药剂"],
+        ["4", "吴某某", "男", "350121199511300741", "13959900044", "检验"],
+    ]  # fmt: skip
     tzgg = Col(
         "tzgg",
         "通知公告",
@@ -1727,6 +1870,33 @@ def hospital() -> Site:
                 {"links": [("示例市医疗机构名录", "${base:wjw}/zwgk/yljg/index.html")]},
             ),
             ("示例市人民医院2027年住院医师规范化培训招收简章", "2026-11-09"),
+            (
+                "示例市人民医院2026年公开招聘工作人员拟聘用人员公示",
+                "2026-11-06",
+                # DEFECT privacy-leak: the 公示 page is clean, but its PDF attachment lists the
+                # four people with full 身份证号 and 手机号码 instead of 35*************411 /
+                # 138****0011 (《2018年政务公开工作要点》去标识化). The people are fictional; the
+                # ID numbers carry a valid GB 11643 check character.
+                {
+                    "paras": [
+                        "根据《事业单位公开招聘人员暂行规定》，经笔试、面试、考察和体检，"
+                        "现将我院2026年公开招聘工作人员拟聘用人员名单予以公示（见附件）。",
+                        "公示期为2026年11月6日至11月12日。如有异议，请在公示期内以书面形式向医院人事科反映，"
+                        "电话：0799-86000023。",
+                    ],
+                    "attachments": [
+                        Att(
+                            "拟聘用人员名单",
+                            "P020261106000001.pdf",
+                            pdf=[
+                                "经公开报名、资格审查、笔试、面试、考察和体检，拟聘用以下人员：",
+                                Table(hired, weights=[0.6, 1, 0.6, 2.2, 1.5, 1.1]),
+                                "示例市人民医院人事科",
+                            ],
+                        )
+                    ],
+                },
+            ),
             ("关于2026年冬季门诊时间调整的公告", "2026-10-31"),
         ),
     )

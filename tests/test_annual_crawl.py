@@ -130,10 +130,12 @@ def test_unreadable_and_missing_report_files_keep_their_reason(crawled) -> None:
     assert "/nb/nb2023.wps" in server.paths("GET")
 
 
-def test_other_attachments_are_only_status_checked(crawled) -> None:
-    _, server, rows = crawled
-    assert "/nb/bszn.pdf" in server.paths("HEAD")
-    assert "/nb/bszn.pdf" not in server.paths("GET")
-    assert "/nb/sqb.docx" not in server.paths("GET")
+def test_other_attachments_are_scanned_not_read_as_reports(crawled) -> None:
+    records, server, rows = crawled
+    # Not reports (no annual_reports row); downloaded only so privacy_leak can scan their
+    # text (scan_attachments, on by default).
+    assert not {"/nb/bszn.pdf", "/nb/sqb.docx"} & set(records)
+    scans = {r["url"].removeprefix(server.base): r["privacy_scan"] for r in rows}
+    assert scans["/nb/bszn.pdf"]["scanned"] and scans["/nb/sqb.docx"]["scanned"]
     methods = {r["url"].removeprefix(server.base): r["method"] for r in rows}
-    assert methods["/nb/bszn.pdf"] == "HEAD" and methods["/nb/nb2024.docx"] == "GET"
+    assert methods["/nb/bszn.pdf"] == "GET" and methods["/nb/nb2024.docx"] == "GET"

@@ -20,6 +20,10 @@ SUBCOMMANDS = [
     "check",
     "report",
     "rules",
+    "email",
+    "serve",
+    "schedule",
+    "status",
     "demo",
 ]
 

@@ -561,12 +561,17 @@ def test_shipped_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {"catalogue-missing", "column-stale", "link-broken-home"} <= set(rule_ids)
     assert config.mutes == []
     assert config.settings == conf.Settings()  # every default is only commented in the file
-    # The 19号 framework maps its requirements onto the shipped rule ids (frameworks/).
-    (fw,) = config.frameworks
-    assert fw.id == "gov-website-2019"
-    mapped = {r for req in fw.requirements for r in req.rules}
-    assert mapped <= set(rule_ids)
-    assert {"site-unreachable", "homepage-stale", "column-empty"} <= mapped
+    # The frameworks map their requirements onto the shipped rule ids (frameworks/), in
+    # their `order` (19号 first).
+    ids = [fw.id for fw in config.frameworks]
+    assert ids == ["gov-website-2019", "public-enterprise-2020", "chengdu-2011"]
+    for fw in config.frameworks:
+        mapped = {r for req in fw.requirements for r in req.rules}
+        assert mapped <= set(rule_ids), fw.id
+    fw = config.frameworks[0]
+    assert {"site-unreachable", "homepage-stale", "column-empty"} <= {
+        r for req in fw.requirements for r in req.rules
+    }
 
 
 def test_loaded_values_and_defaults(cfg) -> None:

@@ -348,12 +348,14 @@ def test_404_attachment_and_image_get_statuses(main_crawl: Crawl) -> None:
     missing = main_crawl.row("a", a.url("/missing.html"))
     assert (missing["status"], missing["error"]) == (404, None)
     pdf = main_crawl.row("a", a.url("/files/report.pdf"))
-    assert (pdf["kind"], pdf["status"], pdf["method"]) == ("attachment", 200, "HEAD")
+    assert (pdf["kind"], pdf["status"], pdf["method"]) == ("attachment", 200, "GET")
     assert pdf["content_type"] == "application/pdf"
+    # A PDF is downloaded to scan its text (privacy_leak); this one is no real PDF.
+    assert (pdf["privacy_scan"]["scanned"], pdf["privacy_scan"]["reason"]) == (False, "unreadable")
     logo = main_crawl.row("a", a.url("/logo.png"))
     assert (logo["kind"], logo["status"]) == ("image", 200)
-    # Attachments are checked, never downloaded.
-    assert "/files/report.pdf" not in a.paths("GET")
+    # Images are checked, never downloaded.
+    assert "/logo.png" not in a.paths("GET")
 
 
 def test_head_405_falls_back_to_get(main_crawl: Crawl) -> None:

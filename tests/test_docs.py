@@ -51,8 +51,23 @@ def test_readme_config_examples_load(tmp_path: Path) -> None:
     (tmp_path / "mutes.yaml").write_text(by_key["mutes"], encoding="utf-8")
     (tmp_path / "settings.yaml").write_text(by_key["database"], encoding="utf-8")
     shutil.copytree(ROOT / "config" / "rules", tmp_path / "rules")
+    shutil.copytree(ROOT / "config" / "lexicons", tmp_path / "lexicons")  # term_* rules read them
     (tmp_path / "rules" / "local.yaml").write_text(by_key["rules"], encoding="utf-8")
     config = conf.load_config(tmp_path)
     assert {s.id for s in config.sites} == {"city-portal", "city-water"}
     assert "dept-news-weekly" in {r.id for r in config.rules}
     assert config.mutes[0].rule == "link-broken"
+
+
+def test_readme_email_example_loads(tmp_path: Path) -> None:
+    # The email settings example validates beside the sites example: its regulator is named as
+    # a site's `regulator:` there (issue 5).
+    blocks = {b.lstrip().split(":", 1)[0].strip(): b for b in reversed(yaml_blocks())}
+    (tmp_path / "sites.yaml").write_text(blocks["sites"], encoding="utf-8")
+    (tmp_path / "settings.yaml").write_text(blocks["email"], encoding="utf-8")
+    for part in ("rules", "lexicons"):  # rule packs and the word lists they name
+        if (ROOT / "config" / part).is_dir():
+            shutil.copytree(ROOT / "config" / part, tmp_path / part)
+    email = conf.load_config(tmp_path).settings.email
+    assert email is not None and email.send_on_run and email.password_env
+    assert list(email.regulators) == ["示例市住房和城乡建设局"]

@@ -806,7 +806,7 @@ def test_to_json_round_trips() -> None:
     assert set(data) == {
         "encoding", "page_type", "title", "pub_date", "date_source", "date_candidates",
         "column", "column_source", "metas", "links", "entries", "next_pages", "text_snippet",
-        "placeholder", "footer", "privacy", "catalogue", "notice", "guide",
+        "body_text", "placeholder", "footer", "privacy", "catalogue", "notice", "guide", "interaction",
     }  # fmt: skip
 
 

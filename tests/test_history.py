@@ -297,7 +297,13 @@ def test_two_runs_of_the_sample_city_then_a_mute(
         assert open1, "the sample city has deliberate defects"
         assert {f.change for f in open1} == {"new"}
         assert {f.first_seen for f in open1} == {week1.isoformat()}
-        tracked2 = [f for f in run2 if f.status != "pass"]
+        # A week later two home pages have aged past the 10-day 预警 line (jyj 11, wjw 12 days)
+        # without reaching the 14-day veto: those warnings are new; everything else persists.
+        aged = [f for f in run2 if f.rule == "homepage-stale" and f.status == "warn"]
+        assert sorted(f.site for f in aged) == ["jyj", "wjw"]
+        assert {f.change for f in aged} == {"new"}
+        assert all(f.evidence["prewarn"] is True for f in aged)
+        tracked2 = [f for f in run2 if f.status != "pass" and f not in aged]
         assert {f.fingerprint for f in tracked2} == {f.fingerprint for f in open1}
         assert {f.change for f in tracked2} == {"persisting"}
         assert {f.first_seen for f in tracked2} == {week1.isoformat()}
@@ -314,10 +320,12 @@ def test_two_runs_of_the_sample_city_then_a_mute(
     assert "首次检查" not in second
     data = json.loads((tmp_path / "r2" / "findings.json").read_text("utf-8"))
     assert data["resolved"] == []
-    assert {f["change"] for f in data["findings"] if f["status"] != "pass"} == {"persisting"}
+    changes = {(f["rule"], f["change"]) for f in data["findings"] if f["status"] not in ("pass",)}
+    assert {c for r, c in changes if r != "homepage-stale"} == {"persisting"}
+    assert ("homepage-stale", "new") in changes
     index = lxml.html.document_fromstring((tmp_path / "r2" / "index.html").read_bytes())
     line = " ".join(index.xpath("//p[contains(@class,'history-line')]")[0].text_content().split())
-    assert "与上次检查相比：新增 0 条，已整改 0 条" in line
+    assert "与上次检查相比：新增 2 条，已整改 0 条" in line
 
     # Mute one of week 2's failures and re-check run 2 (no crawl: the servers are gone).
     target = next(f for f in run2 if f.status == "fail" and not set(f.subject) & set("*?[]"))
@@ -345,8 +353,10 @@ def test_two_runs_of_the_sample_city_then_a_mute(
             "fail",
             week1.isoformat(),
         )
-        assert len(rechecked) == len(tracked2)
-        assert {f.change for f in rechecked.values()} == {"persisting"}
+        assert len(rechecked) == len(tracked2) + len(aged)
+        assert {f.change for f in rechecked.values() if f.rule != "homepage-stale"} == {
+            "persisting"
+        }
         assert st.resolved(2) == []  # a muted problem is not a fixed one
     finally:
         st.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 import conf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,9 +21,16 @@ def test_pending_folder_is_not_loaded() -> None:
                 assert line.split(":", 1)[1].strip() not in ids
 
 
-@pytest.mark.parametrize("path", PENDING, ids=lambda p: p.name)
-def test_pending_rules_load(path: Path, tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("pending"))
-    shutil.copyfile(path, tmp_path / "config" / "rules" / f"pending-{path.name}")
-    config = conf.load_config(tmp_path / "config")
-    assert any(r.id for r in config.rules)
+def test_pending_rules_load(tmp_path: Path) -> None:
+    # One loop rather than a parametrised test, so an empty folder passes instead of skipping.
+    for n, path in enumerate(PENDING):
+        root = tmp_path / str(n)
+        shutil.copytree(ROOT / "config", root, ignore=shutil.ignore_patterns("pending"))
+        shutil.copyfile(path, root / "rules" / f"pending-{path.name}")
+        config = conf.load_config(root)
+        pending_ids = {
+            line.split(":", 1)[1].strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip().startswith("- id:")
+        }
+        assert pending_ids <= {r.id for r in config.rules}, path.name

@@ -30,7 +30,7 @@ import samplecity
 from crawlers.run import run_crawl
 from samplecity import serve
 from samplecity.serve import SampleCity, render_config, start
-from store import Store, entries_t, links_t, pages_t
+from store import Store, entries_t, links_t, page_texts_t, pages_t
 from tests.test_end_to_end import _truth
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,10 +106,11 @@ class Crawled:
     pages: frozenset[tuple[Any, ...]]
     links: frozenset[tuple[Any, ...]]
     entries: frozenset[tuple[Any, ...]]
+    texts: frozenset[tuple[Any, ...]]  # page_texts: (site, url, chars)
 
 
 def crawled(db: str, run_id: int) -> Crawled:
-    """Read a run's pages, links and entries, without ids or fetch times."""
+    """Read a run's pages, links, entries and page texts, without ids or fetch times."""
     with Store(db) as st, st.engine.connect() as conn:
         pages = conn.execute(
             sa.select(
@@ -137,8 +138,16 @@ def crawled(db: str, run_id: int) -> Crawled:
                 entries_t.c.position,
             ).where(entries_t.c.run_id == run_id)
         ).all()
+        texts = conn.execute(
+            sa.select(page_texts_t.c.site_id, page_texts_t.c.url, page_texts_t.c.chars).where(
+                page_texts_t.c.run_id == run_id
+            )
+        ).all()
     return Crawled(
-        frozenset(map(tuple, pages)), frozenset(map(tuple, links)), frozenset(map(tuple, entries))
+        frozenset(map(tuple, pages)),
+        frozenset(map(tuple, links)),
+        frozenset(map(tuple, entries)),
+        frozenset(map(tuple, texts)),
     )
 
 
@@ -152,6 +161,7 @@ def reference(city: City, tmp_path_factory: pytest.TempPathFactory) -> Crawled:
     assert run_crawl(city.fast, db, run_id, log_file=tmp / "crawl.log") == 0
     result = crawled(db, run_id)
     assert len(result.pages) > 400  # the whole city, not a crawl that stopped early
+    assert len(result.texts) > 200  # and the HTML pages' main texts
     return result
 
 
@@ -197,9 +207,10 @@ def assert_not_refetched(
 
 
 def assert_no_duplicates(db: str, run_id: int) -> None:
-    """No URL, link or entry is stored twice for the run."""
+    """No URL, link, entry or page text is stored twice for the run."""
     keys = {
         pages_t: (pages_t.c.site_id, pages_t.c.url),
+        page_texts_t: (page_texts_t.c.site_id, page_texts_t.c.url),
         links_t: (links_t.c.site_id, links_t.c.source_url, links_t.c.target_url),
         entries_t: (entries_t.c.site_id, entries_t.c.page_url, entries_t.c.position),
     }

@@ -162,10 +162,13 @@ def test_output_pack_loads_beside_the_shipped_config(tmp_path: Path) -> None:
     tail = text.split("TODO（需人工补充）", 1)[1]
     body = "\n".join(line[2:] for line in tail.splitlines() if line.startswith("#   "))
     pending = YAML(typ="safe").load(body)
-    # With the real registry 政策解读 maps to interpretation_missing (OPTIONAL_KINDS).
-    assert [p["title"] for p in pending] == [t for t in PENDING if t != "政策解读"]
+    # With the real registry 政策解读 and 留言办理 map to their kinds (OPTIONAL_KINDS).
+    assert [p["title"] for p in pending] == [
+        t for t in PENDING if t not in ("政策解读", "留言办理")
+    ]
     checks = {r["title"]: r["check"] for _, r in result.rules}
     assert checks["政策解读"] == "interpretation_missing"
+    assert checks["留言办理"] == "interaction_unanswered"
     assert all(p["check"] == "TODO" for p in pending)
 
 

@@ -223,7 +223,7 @@ def test_shipped_framework_counts_forged_date_as_veto_not_as_tags(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(ROOT)
-    (fw,) = load_config("config").frameworks
+    fw = next(x for x in load_config("config").frameworks if x.id == "gov-website-2019")
     findings = [
         f("g", "meta-missing", subject="PubDate 晚于抓取时间"),
         f("g", "meta-missing", subject="文章页缺少 PubDate"),
@@ -383,31 +383,88 @@ def test_sample_city_scores(city_scores: dict) -> None:
     # Derived by hand from samplecity/truth.yaml with config/frameworks/gov-website-2019.yaml
     # (which applies to government and department sites only, so no enterprise is scored):
     #   portal: 2 broken home links × 1 = 2                              → 98, 合格
-    #   czj:    PubDate 晚于抓取时间 → 伪造发稿日期 veto (2 stale 通知公告/政策文件
+    #   czj:    PubDate 晚于抓取时间 → 伪造发稿日期 veto, and 2 局长信箱 messages over 3
+    #           months → 留言 veto (2 stale 通知公告/政策文件
     #           columns stay below the 预警 line 3)                       → 不合格
     #   jyj:    1 other broken link × 0.1 + 2 catalogue items × 2 + 1 tag problem × 1
-    #           = 0.1 + 4 + 1 = 5.1; 1 stale 动态 column is below the lines → 94.9, 合格
+    #           + 3 documents without 解读 × 1 = 0.1 + 4 + 1 + 3 = 8.1;
+    #           1 stale 动态 column is below the lines                    → 91.9, 合格
     #   wjw:    1 broken attachment × 0.1 (the 403 is warn, not counted) + 1 tag problem
-    #           = 1.1; 2 empty columns stay below the 预警 line 3        → 98.9, 合格
-    #   zjj:    homepage 22 days old → veto                               → 不合格
-    #   tjj:    unreachable → veto; homepage, catalogue and tag rules errored → 无法评估
-    # Overall: wjw 98.9 (1), portal 98 (2), jyj 94.9 (3), the three vetoed tie at 4.
+    #           + 1 late 解读 × 1 = 2.1; 2 empty columns stay below the 预警 line 3 → 97.9, 合格
+    #   zjj:    homepage 22 days old → veto, a 暗链 → 安全 veto (its unlinked 解读 pair
+    #           only warns)                                                    → 不合格
+    #   tjj:    unreachable → veto; homepage, catalogue, tag and 解读 rules errored → 无法评估
+    # Overall: portal 98 (1), wjw 97.9 (2), jyj 91.9 (3), the three vetoed tie at 4.
     # Departments: wjw 1, jyj 2, czj/zjj/tjj 3 of 5; the portal is alone among governments.
-    cards = {c["site"]: c for c in city_scores["data"]["scores"]}
+    # config/frameworks/public-enterprise-2020.yaml scores the three enterprises, each alone
+    # in its sector group:
+    #   water:    水质信息 missing × 10 + 1 late 停水 notice × 5 = 15       → 85, 合格
+    #   gas:      1 broken home link × 1 + 1 late 停气 notice × 5 = 6      → 94, 合格
+    #   hospital: full 身份证号 in the 拟聘用人员 PDF → privacy veto; outage notices 不适用
+    #                                                                   → 不合格
+    by_fw: dict[str, dict[str, dict]] = {}
+    for c in city_scores["data"]["scores"]:
+        by_fw.setdefault(c["framework"], {})[c["site"]] = c
+    assert set(by_fw) == {"gov-website-2019", "public-enterprise-2020", "chengdu-2011"}
+    cards = by_fw["gov-website-2019"]
     got = {
         sid: (c["score"], c["verdict"], c["rank_overall"], c["rank_group"], c["group_size"])
         for sid, c in cards.items()
     }
     assert got == {
-        "portal": (98.0, PASS, 2, 1, 1),
+        "portal": (98.0, PASS, 1, 1, 1),
         "czj": (None, FAIL, 4, 3, 5),
-        "jyj": (94.9, PASS, 3, 2, 5),
-        "wjw": (98.9, PASS, 1, 1, 5),
+        "jyj": (91.9, PASS, 3, 2, 5),
+        "wjw": (97.9, PASS, 2, 1, 5),
         "zjj": (None, FAIL, 4, 3, 5),
         "tjj": (None, FAIL, 4, 3, 5),
     }
-    assert cards["czj"]["vetoes"] == ["伪造发稿日期（1 项）"]
-    assert cards["zjj"]["vetoes"] == ["首页栏目信息更新情况（1 项）"]
+    ent = {
+        sid: (c["score"], c["verdict"], c["rank_overall"], c["rank_group"], c["group_size"])
+        for sid, c in by_fw["public-enterprise-2020"].items()
+    }
+    assert ent == {
+        "water": (85.0, PASS, 2, 1, 1),
+        "gas": (94.0, PASS, 1, 1, 1),
+        "hospital": (None, FAIL, 3, 1, 1),
+    }
+    # config/frameworks/chengdu-2011.yaml (要点 items 10-11; 5 per finding, a missing or late
+    # report 20):
+    #   portal: 2 carry-over mismatches × 5 = 10                                   → 90
+    #   czj:    1 copied section × 5                                               → 95
+    #   jyj:    2 catalogue items × 5 + missing report 20 + 3 documents without 解读 × 5
+    #           = 45                                                              → 55, 不合格
+    #   wjw:    1 arithmetic error × 5 + 1 late 解读 × 5                            → 90
+    #   zjj:    late report 20 + no statistics period 5 + 1 late publication × 5
+    #           (the unlinked 解读 pair only warns) = 30                          → 70
+    #   tjj:    unreachable → veto                                                 → 不合格
+    # Overall: czj 1, portal and wjw tie at 2, zjj 4, jyj 5, tjj 6; departments czj 1, wjw 2,
+    # zjj 3, jyj 4, tjj 5.
+    local = {
+        sid: (c["score"], c["verdict"], c["rank_overall"], c["rank_group"])
+        for sid, c in by_fw["chengdu-2011"].items()
+    }
+    assert local == {
+        "portal": (90.0, PASS, 2, 1),
+        "czj": (95.0, PASS, 1, 1),
+        "jyj": (55.0, FAIL, 5, 4),
+        "wjw": (90.0, PASS, 2, 2),
+        "zjj": (70.0, PASS, 4, 3),
+        "tjj": (None, FAIL, 6, 5),
+    }
+    hospital = {
+        r["id"]: r["result"] for r in by_fw["public-enterprise-2020"]["hospital"]["requirements"]
+    }
+    assert hospital["outage-notice"] == "not_applicable"
+    assert by_fw["public-enterprise-2020"]["hospital"]["unassessed"] == []
+    assert cards["czj"]["vetoes"] == [
+        "伪造发稿日期（1 项）",
+        "政务咨询类留言超过3个月未答复（2 项）",
+    ]
+    assert cards["zjj"]["vetoes"] == [
+        "首页栏目信息更新情况（1 项）",
+        "安全、泄密事故等严重问题（1 项）",
+    ]
     assert cards["tjj"]["vetoes"] == ["站点无法访问（1 项）"]
     # tjj is down: every requirement whose rules need its pages is 无法评估, in framework order.
     assert cards["tjj"]["unassessed"] == [
@@ -416,10 +473,13 @@ def test_sample_city_scores(city_scores: dict) -> None:
         "应更新栏目长期未更新（无法评估）",
         "空白栏目（无法评估）",
         "伪造发稿日期（无法评估）",
+        "政务咨询类留言超过3个月未答复（无法评估）",
+        "安全、泄密事故等严重问题（无法评估）",
         "首页不可用链接（无法评估）",
         "其他页面不可用链接（无法评估）",
         "页面标签不规范（无法评估）",
         "法定主动公开内容缺失（无法评估）",
+        "政策解读缺失或未同步（无法评估）",
     ]
     assert all(not c["prewarns"] for c in cards.values())
 
@@ -438,7 +498,7 @@ def test_sample_city_report_shows_scores(city_scores: dict) -> None:
         )
         for r in rows
     ]
-    assert shown[:3] == [("wjw", "98.9", PASS), ("portal", "98", PASS), ("jyj", "94.9", PASS)]
+    assert shown[:3] == [("portal", "98", PASS), ("wjw", "97.9", PASS), ("jyj", "91.9", PASS)]
     assert sorted(shown[3:]) == [("czj", "—", FAIL), ("tjj", "—", FAIL), ("zjj", "—", FAIL)]
     site = html.fromstring((out / "sites" / "jyj.html").read_text(encoding="utf-8"))
     req = site.xpath("//tr[@data-requirement='catalogue-missing']")[0]
@@ -452,10 +512,11 @@ def test_sample_city_summary_prints_score_and_verdict(city_scores: dict) -> None
     header = next(line for line in lines if line.startswith("站点"))
     assert header.split()[-2:] == ["得分", "结论"]
     rows = {line.split()[1]: line.split()[-2:] for line in lines if line.startswith("示例市")}
-    assert rows["jyj"] == ["94.9", "合格"]
-    assert rows["zjj"] == ["—", "不合格"]
-    assert rows["tjj"] == ["—", "不合格*"]  # * some requirements could not be assessed
-    assert rows["water"] == ["—", "—"]  # the 19号 framework does not apply to enterprises
+    # Several frameworks are joined with "；" in their order (19号 first, then chengdu-2011).
+    assert rows["jyj"] == ["91.9；55", "合格；不合格"]
+    assert rows["zjj"] == ["—；70", "不合格；合格"]
+    assert rows["tjj"] == ["—；—", "不合格*；不合格*"]  # * some requirements could not be assessed
+    assert rows["water"] == ["85", "合格"]  # public-enterprise-2020; 19号 skips enterprises
     assert "* 有评分项无法评估" in city_scores["stdout"]
 
 
@@ -467,5 +528,6 @@ def test_readme_framework_example_loads(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "config" / "rules", root / "rules", dirs_exist_ok=True)
     (root / "frameworks" / "city.yaml").write_text(block, encoding="utf-8")
     (fw,) = load_config(root).frameworks
-    assert [r.id for r in fw.requirements] == ["key-columns", "home-links", "interaction"]
+    assert [r.id for r in fw.requirements] == ["key-columns", "home-links", "outage", "interaction"]
+    assert fw.requirements[2].sectors == ["water", "gas"]
     assert fw.requirements[1].cap == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -811,3 +812,26 @@ def test_reader_sees_committed_pages_from_another_connection(open_store: Opener)
         assert reader.fetched_urls(run_id) == set()
         trans.commit()
     assert reader.fetched_urls(run_id) == {COL}
+
+
+def _open_store(path: str) -> str:
+    """Open (and migrate) a store in a child process; return 'ok' or the error."""
+    try:
+        Store(f"sqlite:///{path}").engine.dispose()
+        return "ok"
+    except Exception as exc:  # the test reports what went wrong
+        return repr(exc)
+
+
+def test_processes_opening_a_fresh_sqlite_file_at_once_all_succeed(tmp_path: pathlib.Path) -> None:
+    # Two schedulers starting together (issue 6) both migrate a new file: the loser of the
+    # write lock must wait, not fail with "database is locked".
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    results = []
+    for n in range(5):
+        path = str(tmp_path / f"race{n}.db")
+        with ctx.Pool(4) as pool:
+            results += pool.map(_open_store, [path] * 4)
+    assert results == ["ok"] * 20

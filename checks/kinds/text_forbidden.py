@@ -1,9 +1,9 @@
 """text_forbidden: terms the operator forbids (sensitive, obsolete words) must not appear.
 
-Limit: only what a snapshot holds today is searched — page titles, column names, link texts
-(and list entries' titles) and each page's text_snippet (the first ~300 characters of the main
-text). Full page bodies are not stored yet, so a term deep inside an article is not found; name
-the fields searched with `fields:`.
+By default page titles, column names, link texts (and list entries' titles) and each page's
+text_snippet (the first ~300 characters of the main text) are searched; add `body` to `fields:`
+to search each page's whole stored main text too (read from the store page by page). For a
+lexicon with categories and replacement hints, see term_forbidden.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from checks.context import RuleContext
-from checks.kinds.text_required import fields_label
+from checks.kinds.text_required import body_error, fields_label
 from checks.model import Finding
 from checks.patterns import (
     FIELD_LABELS,
+    Pattern,
     PatternTimeout,
     Text,
     TextField,
+    bodies_missing,
     check_patterns,
     masked_snippet,
+    page_texts,
     parse,
-    snapshot_texts,
 )
 from checks.registry import rule_kind
 
@@ -54,21 +56,35 @@ class Params(BaseModel):
 
 @rule_kind("text_forbidden", Params)
 def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
-    """Fail each page whose titles, column names, link texts or snippets contain a pattern."""
+    """Fail each page whose titles, column names, link texts, snippets or body hold a pattern."""
     home = ctx.home
     if (unreachable := ctx.home_error("检查禁用内容")) is not None:
         yield unreachable
         return
-    texts = snapshot_texts(ctx, list(p.fields), home_only=p.scope == "home")
+    home_only = p.scope == "home"
+    if "body" in p.fields and bodies_missing(ctx, home_only):
+        yield body_error(ctx, "禁用内容")
+        return
     timeout = p.regex_timeout_ms / 1000
-    for pattern in parse(p.patterns):
-        by_page: dict[str, list[tuple[Text, tuple[int, int]]]] = {}
-        try:
-            for text in texts:
+    patterns = parse(p.patterns)
+    # One pass over the texts (bodies stream from the store), every pattern on each text.
+    found: dict[Pattern, dict[str, list[tuple[Text, tuple[int, int]]]]] = {
+        pattern: {} for pattern in patterns
+    }
+    timed_out: set[Pattern] = set()
+    for text in page_texts(ctx, list(p.fields), home_only=home_only):
+        for pattern in patterns:
+            if pattern in timed_out:
+                continue
+            try:
                 span = pattern.search(text.text, timeout)
-                if span is not None:
-                    by_page.setdefault(text.url, []).append((text, span))
-        except PatternTimeout:
+            except PatternTimeout:
+                timed_out.add(pattern)
+                continue
+            if span is not None:
+                found[pattern].setdefault(text.url, []).append((text, span))
+    for pattern in patterns:
+        if pattern in timed_out:
             yield ctx.error(
                 pattern.raw,
                 f"正则表达式“{pattern.raw}”单次匹配超过 {p.regex_timeout_ms} 毫秒未完成，"
@@ -78,6 +94,7 @@ def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
                 timeout_ms=p.regex_timeout_ms,
             )
             continue
+        by_page = found[pattern]
         urls = sorted(by_page)
         for url in urls[: p.max_pages]:
             hits = by_page[url]

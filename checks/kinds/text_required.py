@@ -1,9 +1,9 @@
 """text_required: terms the operator requires must appear in the site's stored texts.
 
-Limit: only what a snapshot holds today is searched — page titles, column names, link texts
-(and list entries' titles) and each page's text_snippet (the first ~300 characters of the main
-text). Full page bodies are not stored yet, so a term deep inside an article is not found; name
-the fields searched with `fields:`.
+By default page titles, column names, link texts (and list entries' titles) and each page's
+text_snippet (the first ~300 characters of the main text) are searched; add `body` to `fields:`
+to search each page's whole stored main text too (read from the store page by page, stopping
+once every pattern is found). For a lexicon with categories, see term_required.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from checks.context import RuleContext
 from checks.model import Finding
 from checks.patterns import (
     FIELD_LABELS,
+    Pattern,
     PatternTimeout,
     TextField,
+    bodies_missing,
     check_patterns,
+    page_texts,
     parse,
-    snapshot_texts,
 )
 from checks.registry import rule_kind
 
@@ -50,6 +52,16 @@ def fields_label(fields: list[str]) -> str:
     return "、".join(FIELD_LABELS[f] for f in fields)
 
 
+def body_error(ctx: RuleContext, what: str) -> Finding:
+    """Return the `error` finding for a body search on a run that stored no page texts."""
+    return ctx.error(
+        "正文",
+        f"本次抓取未保存页面正文（可能由旧版本抓取），无法在正文中检查{what}；请重新抓取。",
+        ctx.home.url if ctx.home else None,
+        fields=["body"],
+    )
+
+
 @rule_kind("text_required", Params)
 def text_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     """Fail each pattern found in none of the chosen titles, column names, link texts, snippets."""
@@ -57,13 +69,31 @@ def text_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     if (unreachable := ctx.home_error("检查必须出现的内容")) is not None:
         yield unreachable
         return
-    texts = snapshot_texts(ctx, list(p.fields), home_only=p.scope == "home")
-    where = ("首页的" if p.scope == "home" else "") + fields_label(p.fields)
+    home_only = p.scope == "home"
+    if "body" in p.fields and bodies_missing(ctx, home_only):
+        yield body_error(ctx, "必须出现的内容")
+        return
+    where = ("首页的" if home_only else "") + fields_label(p.fields)
     timeout = p.regex_timeout_ms / 1000
-    for pattern in parse(p.patterns):
-        try:
-            hit = next((t for t in texts if pattern.search(t.text, timeout) is not None), None)
-        except PatternTimeout:
+    patterns = parse(p.patterns)
+    # One pass over the texts (bodies stream from the store), stopping once all are found.
+    pending: list[Pattern] = list(dict.fromkeys(patterns))
+    timed_out: set[Pattern] = set()
+    candidates = 0
+    for text in page_texts(ctx, list(p.fields), home_only=home_only):
+        if not pending:
+            break
+        candidates += 1
+        for pattern in list(pending):
+            try:
+                if pattern.search(text.text, timeout) is not None:
+                    pending.remove(pattern)
+            except PatternTimeout:
+                timed_out.add(pattern)
+                pending.remove(pattern)
+    missing = set(pending)  # with some missing, every text was read: candidates counts them all
+    for pattern in patterns:
+        if pattern in timed_out:
             yield ctx.error(
                 pattern.raw,
                 f"正则表达式“{pattern.raw}”单次匹配超过 {p.regex_timeout_ms} 毫秒未完成，"
@@ -72,14 +102,13 @@ def text_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
                 pattern=pattern.raw,
                 timeout_ms=p.regex_timeout_ms,
             )
-            continue
-        if hit is None:
+        elif pattern in missing:
             yield ctx.fail(
                 pattern.raw,
-                f"在 {len(texts)} 处{where}中均未找到“{pattern.raw}”。",
+                f"在 {candidates} 处{where}中均未找到“{pattern.raw}”。",
                 home.url,
                 pattern=pattern.raw,
                 fields=list(p.fields),
                 scope=p.scope,
-                candidates=len(texts),
+                candidates=candidates,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,9 +21,11 @@ from scrapy.spidermiddlewares.referer import DefaultReferrerPolicy
 from twisted.python.failure import Failure
 
 import conf
+from crawlers.attachments import SCAN_FORMATS, AttachmentScan, scan_document, unscanned
 from crawlers.extract import analyse
 from crawlers.items import FetchKind, LinkOut, PageItem, ReportOut, report_year
 from crawlers.middlewares import netloc_of
+from crawlers.privacy import redact_json
 from store import Store
 
 logger = logging.getLogger("gongkai.crawl")
@@ -148,10 +151,18 @@ def _is_html(content_type: str | None) -> bool:
     return "html" in ctype or not ctype
 
 
-def _request(url: str, method: str, spider: SiteSpider, **kwargs: Any) -> Request | None:
+def _request(
+    url: str, method: str, spider: SiteSpider, callback: Any = None, **kwargs: Any
+) -> Request | None:
     """Build a request, or None for a URL Scrapy rejects (a malformed link is not a crash)."""
     try:
-        return Request(url, method=method, callback=spider.parse, errback=spider.on_error, **kwargs)
+        return Request(
+            url,
+            method=method,
+            callback=callback or spider.parse,
+            errback=spider.on_error,
+            **kwargs,
+        )
     except ValueError:
         logger.info("忽略无效链接：%s", url)
         return None
@@ -166,6 +177,13 @@ def _extension(url: str) -> str:
     """Return the lower-case file extension of a URL's path ('' when it has none)."""
     name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _timed_scan(body: bytes, url: str, content_type: str | None) -> tuple[AttachmentScan, float]:
+    """Scan an attachment body and time it (runs in the scan thread)."""
+    started = time.perf_counter()
+    scan = scan_document(body, url, content_type)
+    return scan, time.perf_counter() - started
 
 
 def report_page_year(item: PageItem) -> int | None:
@@ -196,7 +214,8 @@ def read_annual_report(
     out.format = report.format
     data = report.to_json(with_text=True)
     data.pop("text", None)  # sections keep their text; the whole text would only repeat it
-    out.data = data
+    # Section texts are stored: personal numbers in them are masked first (privacy_leak).
+    out.data = redact_json(data)
     return out
 
 
@@ -241,6 +260,14 @@ class SiteSpider(scrapy.Spider):
             s.id: crawl.obey_robots if s.obey_robots is None else s.obey_robots
             for s in self.targets
         }
+        # privacy_leak (issue 3): on-site attachments whose text is scanned, up to this size
+        # (never above max_bytes, which would cancel the download as an error first).
+        self.scan_attachments = {
+            s.id: crawl.scan_attachments if s.scan_attachments is None else s.scan_attachments
+            for s in self.targets
+        }
+        self.attachment_max_bytes = min(crawl.attachment_max_bytes, crawl.max_bytes)
+        self._scan_pool: Any = None  # twisted ThreadPool, started on the first attachment
         self.pages_scheduled: Counter[str] = Counter()
         self.scheduled: set[tuple[str, str]] = set()
         # Resuming: the URLs this run already stored per site, and the stored URLs reached but
@@ -256,7 +283,9 @@ class SiteSpider(scrapy.Spider):
         spider.apply_settings(crawler.settings)
         spider.open_store(crawler.settings.get("GONGKAI_DB") or None)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
+        crawler.signals.connect(spider.stop_scanner, signal=signals.spider_closed)
         return spider
 
     def open_store(self, db_url: str | None) -> None:
@@ -379,6 +408,20 @@ class SiteSpider(scrapy.Spider):
             self._defer(site_id, url, depth)
             return None
         meta = self._meta(site_id, url, kind, depth, referer)
+        if kind == "attachment" and self.scan_attachments[site_id]:
+            ext = _extension(url)
+            if ext in SCAN_FORMATS:
+                # privacy_leak: the text is read, so the body is needed (GET, size-capped).
+                meta["gk_scan"] = True
+                return _request(
+                    url,
+                    "GET",
+                    self,
+                    callback=self.parse_attachment,
+                    priority=-depth,
+                    meta=meta,
+                )
+            meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"  # .doc/.xls/.wps …: not parsed
         return _request(url, "HEAD", self, priority=-depth, meta=meta)
 
     def _report_request(
@@ -398,6 +441,15 @@ class SiteSpider(scrapy.Spider):
             "pub_date": item.pub_date,
             "source_url": item.url,
         }
+        if self.scan_attachments[site_id]:
+            # The report's text is scanned for personal data too (privacy_leak).
+            ext = _extension(url)
+            if ext in SCAN_FORMATS:
+                meta["gk_scan"] = True
+                return _request(
+                    url, "GET", self, callback=self.parse_attachment, priority=-depth, meta=meta
+                )
+            meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"
         return _request(url, "GET", self, priority=-depth, meta=meta)
 
     def _defer(self, site_id: str, url: str, depth: int) -> None:
@@ -458,6 +510,57 @@ class SiteSpider(scrapy.Spider):
             ctype = headers.get(b"Content-Type")
             if ctype is not None and not _is_html(ctype.decode("latin-1")):
                 raise StopDownload(fail=False)  # a document behind a page link
+        elif meta.get("gk_scan") and not meta.get("gk_report"):
+            # An attachment to scan: not off-site (those stay status-only), not over the limit.
+            if request.url not in self.scope[site_id]:
+                meta["gk_scan_stop"] = "offsite"
+                raise StopDownload(fail=False)
+            if isinstance(body_length, int) and body_length > self.attachment_max_bytes:
+                meta["gk_scan_stop"] = "too_large"
+                raise StopDownload(fail=False)
+
+    def on_bytes(self, data: bytes, request: Request, **_: Any) -> None:
+        """Stop an attachment scan download that streams past attachment_max_bytes."""
+        meta = request.meta
+        if meta.get("gk_scan") and not meta.get("gk_report"):
+            got = meta.get("gk_bytes", 0) + len(data)
+            meta["gk_bytes"] = got
+            if got > self.attachment_max_bytes:  # no Content-Length told us in advance
+                meta["gk_scan_stop"] = "too_large"
+                raise StopDownload(fail=False)
+
+    def stop_scanner(self) -> None:
+        """Stop the attachment-scan thread (spider_closed signal)."""
+        if self._scan_pool is not None:
+            pool, self._scan_pool = self._scan_pool, None
+            pool.stop()
+
+    async def _scan_off_thread(self, response: Response) -> AttachmentScan:
+        """Scan an attachment body in the scan thread, so a long PDF never stalls the reactor.
+
+        Parsing on the reactor thread would hold every download for its duration and let their
+        timeouts fire (false 超时 rows); one worker keeps parsing off the 2 CPUs' other work.
+        """
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor, threads
+        from twisted.python.threadpool import ThreadPool
+
+        if self._scan_pool is None:
+            self._scan_pool = ThreadPool(minthreads=0, maxthreads=1, name="gongkai-attachments")
+            self._scan_pool.start()
+        ctype = response.headers.get(b"Content-Type")
+        deferred = threads.deferToThreadPool(
+            reactor,  # type: ignore[arg-type]
+            self._scan_pool,
+            _timed_scan,
+            response.body,
+            response.url,
+            ctype.decode("latin-1") if ctype else None,
+        )
+        scan, seconds = await maybe_deferred_to_future(deferred)
+        stats = self.crawler.stats
+        stats.inc_value("gongkai/attachment_scan_ms", round(seconds * 1000))
+        return scan
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -483,6 +586,55 @@ class SiteSpider(scrapy.Spider):
         if item.error is not None or (item.status or 0) >= 400:
             stats.inc_value("gongkai/errors")
         return item
+
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
+        """Scan a downloaded attachment's text for personal data, then record it like parse."""
+        meta = response.meta
+        if (
+            response.status < 300
+            and "download_stopped" not in response.flags
+            and "gk_scan_stop" not in meta
+        ):
+            if len(response.body) > self.attachment_max_bytes:  # a report, read within max_bytes
+                meta["gk_scan_stop"] = "too_large"
+            else:
+                meta["gk_scan_result"] = await self._scan_off_thread(response)
+        for out in self.parse(response):
+            yield out
+
+    def _record_scan(
+        self, item: PageItem, meta: dict[str, Any], response: Response | None, error: str | None
+    ) -> None:
+        """Store an attachment's scan record and masked hits on its row (privacy_leak)."""
+        if skip := meta.get("gk_scan_skip"):
+            scan = unscanned(skip, "format", f"{skip} 格式未解析")
+        elif not meta.get("gk_scan"):
+            return
+        else:
+            fmt = SCAN_FORMATS.get(_extension(item.url), "unknown")
+            stop = meta.get("gk_scan_stop")
+            if error is not None:
+                scan = unscanned(fmt, "download", _DOWNLOAD_ERRORS.get(error, error))
+            elif response is not None and response.status >= 300:
+                scan = unscanned(fmt, "http", f"HTTP {response.status}")
+            elif stop == "too_large":
+                size = item.size if item.size is not None else meta.get("gk_bytes")
+                shown = f"{size} 字节" if size else "大小未知"
+                scan = unscanned(
+                    fmt, "too_large", f"文件{shown}，超过扫描上限 {self.attachment_max_bytes} 字节"
+                )
+            elif stop == "offsite":
+                scan = unscanned(fmt, "offsite", f"跳转到站外地址 {item.final_url}")
+            else:
+                scan = meta.get("gk_scan_result") or unscanned(fmt, "unreadable", "未读取到内容")
+                if response is not None and "gk_report" not in meta:
+                    self.crawler.stats.inc_value("gongkai/attachment_bytes", len(response.body))
+        item.privacy = list(scan.hits)
+        item.privacy_scan = scan.record()
+        state = "scanned" if scan.scanned else "unscanned"
+        self.crawler.stats.inc_value(f"gongkai/attachments_{state}")
+        if scan.hits:
+            self.crawler.stats.inc_value("gongkai/attachments_with_personal_data")
 
     def parse(self, response: Response) -> Iterator[Any]:
         """Record a response; parse and follow on-site HTML pages."""
@@ -528,6 +680,7 @@ class SiteSpider(scrapy.Spider):
                         report["pub_date"],
                         report["source_url"],
                     )
+            self._record_scan(item, meta, response, None)
             yield self._emit(item)
             return
 
@@ -575,17 +728,19 @@ class SiteSpider(scrapy.Spider):
         item.column_source = analysis.column_source
         item.metas = dict(analysis.metas)
         item.text_snippet = analysis.text_snippet
+        item.body_text = analysis.body_text
         item.placeholder = analysis.placeholder
         item.privacy = list(analysis.privacy)
         item.footer = dict(analysis.footer)
         item.notice = analysis.notice
         item.guide = analysis.guide
+        item.interaction = analysis.interaction
         item.catalogue = dict(analysis.catalogue)
         item.entries = list(analysis.entries)
         item.links = [
             link
             if link.kind == "external" or link.url in scope
-            else LinkOut(url=link.url, text=link.text, kind="external")
+            else LinkOut(url=link.url, text=link.text, kind="external", hidden=link.hidden)
             for link in analysis.links
         ]
         item.next_pages = list(analysis.next_pages)
@@ -697,5 +852,6 @@ class SiteSpider(scrapy.Spider):
                 error=f"年报文件无法下载（{_DOWNLOAD_ERRORS.get(error, error)}）",
                 **report,
             )
+        self._record_scan(item, meta, None, error)
         logger.info("抓取失败：%s（%s）", meta.get("gk_url"), error)
         yield self._emit(item)
