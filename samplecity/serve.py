@@ -18,6 +18,7 @@ from samplecity import AS_OF, ROOT
 
 REPO_RULES = ROOT.parent / "config" / "rules"
 REPO_LEXICONS = ROOT.parent / "config" / "lexicons"
+LOCAL_RULES = ROOT / "rules"
 REPO_FRAMEWORKS = ROOT.parent / "config" / "frameworks"
 
 # `${base:<site-id>}` in the template, the truth file and the served files stands for that
@@ -259,6 +260,9 @@ def render_config(dest_dir: Path, city: SampleCity) -> Path:
     text = re.sub(r"^as_of:.*$", f"# 检查日期（as_of）：{AS_OF.isoformat()}", text, flags=re.M)
     (dest_dir / "sites.yaml").write_text(city.substitute(text), "utf-8")
     for rule_file in sorted(REPO_RULES.glob("*.yaml")):
+        shutil.copyfile(rule_file, dest_dir / "rules" / rule_file.name)
+    # The city's own local indicators (generic kinds), beside the national packs.
+    for rule_file in sorted(LOCAL_RULES.glob("*.yaml")):
         shutil.copyfile(rule_file, dest_dir / "rules" / rule_file.name)
     # The shipped scoring frameworks too, so the demo shows 19号 scores and verdicts.
     (dest_dir / "frameworks").mkdir(exist_ok=True)

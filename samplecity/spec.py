@@ -584,6 +584,27 @@ def by_doc_no(cols: list[Col], key: str) -> Art:
     return next(a for c in cols for a in c.arts if a.doc_no and key in a.doc_no)
 
 
+def add_service(s: Site, day: str) -> None:
+    """Add a 办事服务 page to the site and its navigation (the home page's service entry)."""
+    col = Col(
+        "bsfw",
+        "办事服务",
+        ctype="办事服务",
+        single=Art(
+            f"{s.name}办事服务",
+            D(day),
+            paras=[
+                f"{s.name}政务服务事项已全部纳入省一体化政务服务平台办理。",
+                "办事指南：请在事项清单中查看每个事项的设定依据、申请条件、办理材料、办理地点、办理时间、"
+                "收费标准和联系电话。",
+                f"咨询电话：{s.phone}（工作日上午9:00—12:00，下午14:00—17:30）。",
+            ],
+        ),
+    )
+    s.cols.append(col)
+    s.nav.append(("办事服务", col.url))
+
+
 def mailbox(path: str, name: str, unit: str, rows: list[tuple[str, str, str, str | None]]) -> Col:
     """Build a 领导信箱 column: (title, sent, status, replied or None) rows, newest first.
 
@@ -799,6 +820,7 @@ def portal() -> Site:
     )
     s.cols.append(box)
     s.nav.append(("互动交流", box.url))
+    add_service(s, "2026-09-01")
     return s
 
 
@@ -948,6 +970,7 @@ def czj() -> Site:
     )
     s.cols.append(box)
     s.nav.append(("互动交流", box.url))
+    add_service(s, "2026-09-01")
     return s
 
 
@@ -1063,6 +1086,7 @@ def jyj() -> Site:
         ("相关链接", [("示例市人民政府", "${base:portal}/")]),
     ]
     # DEFECT interaction-unanswered (warn): 教育局 has no 留言/信箱 channel at all.
+    # DEFECT shili-home-service-entry: 教育局's home page offers no 办事服务 entry.
     return s
 
 
@@ -1249,6 +1273,7 @@ def wjw() -> Site:
     )
     s.cols.append(box)
     s.nav.append(("互动交流", box.url))
+    add_service(s, "2026-09-01")
     return s
 
 
@@ -1401,6 +1426,7 @@ def zjj() -> Site:
     )
     s.cols.append(box)
     s.nav.append(("互动交流", box.url))
+    add_service(s, "2026-09-01")
     return s
 
 
@@ -1672,6 +1698,8 @@ def gas() -> Site:
             ("集团开展燃气安全进校园活动", "2026-10-30"),
             ("集团召开2026年第三季度经营分析会", "2026-10-20"),
             ("集团组织燃气泄漏事故应急演练", "2026-10-10"),
+            # DEFECT shili-no-test-content: a CMS test article went live and stayed.
+            ("测试文章请勿删除", "2026-09-15"),
         ),
     )
     outage = Col(

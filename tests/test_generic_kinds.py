@@ -276,6 +276,25 @@ def test_text_required_message() -> None:
     )
 
 
+
+def test_text_forbidden_label_names_a_pattern_for_supervisors() -> None:
+    pattern = "regex:测试(?:文章|信息)|请勿删除"
+    params = {"patterns": [pattern], "labels": {pattern: "测试内容"}, "fields": ["title"]}
+    (found,) = run_kind("text_forbidden", text_site(article={"title": "测试文章请勿删除"}), params)
+    assert found.subject.startswith("测试内容（") and "禁用内容“测试内容”" in found.message
+    assert found.evidence["pattern"] == pattern
+
+
+def test_text_required_label_names_a_pattern_for_supervisors() -> None:
+    pattern = "regex:办事服务|政务服务"
+    params = {"patterns": [pattern], "labels": {pattern: "办事服务入口"}, "scope": "home"}
+    (found,) = run_kind("text_required", text_site(home={"title": "示例市人民政府"}), params)
+    assert found.subject == "办事服务入口"
+    assert found.message.endswith("均未找到“办事服务入口”。")
+    assert found.evidence["pattern"] == pattern  # the evidence keeps what was searched
+    served = text_site(home={"title": "示例市政务服务"})
+    assert statuses(run_kind("text_required", served, params)) == []
+
 @pytest.mark.parametrize(
     ("snapshot", "params", "expected"),
     [

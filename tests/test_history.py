@@ -297,12 +297,17 @@ def test_two_runs_of_the_sample_city_then_a_mute(
         assert open1, "the sample city has deliberate defects"
         assert {f.change for f in open1} == {"new"}
         assert {f.first_seen for f in open1} == {week1.isoformat()}
-        # A week later two home pages have aged past the 10-day 预警 line (jyj 11, wjw 12 days)
-        # without reaching the 14-day veto: those warnings are new; everything else persists.
-        aged = [f for f in run2 if f.rule == "homepage-stale" and f.status == "warn"]
-        assert sorted(f.site for f in aged) == ["jyj", "wjw"]
-        assert {f.change for f in aged} == {"new"}
-        assert all(f.evidence["prewarn"] is True for f in aged)
+        # A week later time alone makes four new findings: two home pages pass the 10-day 预警
+        # line (jyj 11, wjw 12 days) and two 政府采购 columns the city's monthly line (czj, wjw).
+        # Everything else persists.
+        aged = [f for f in run2 if f.change == "new"]
+        assert sorted((f.site, f.rule, f.status) for f in aged) == [
+            ("czj", "shili-procurement-monthly", "fail"),
+            ("jyj", "homepage-stale", "warn"),
+            ("wjw", "homepage-stale", "warn"),
+            ("wjw", "shili-procurement-monthly", "fail"),
+        ]
+        assert all(f.evidence["prewarn"] is True for f in aged if f.rule == "homepage-stale")
         tracked2 = [f for f in run2 if f.status != "pass" and f not in aged]
         assert {f.fingerprint for f in tracked2} == {f.fingerprint for f in open1}
         assert {f.change for f in tracked2} == {"persisting"}
@@ -321,14 +326,17 @@ def test_two_runs_of_the_sample_city_then_a_mute(
     data = json.loads((tmp_path / "r2" / "findings.json").read_text("utf-8"))
     assert data["resolved"] == []
     changes = {(f["rule"], f["change"]) for f in data["findings"] if f["status"] not in ("pass",)}
-    assert {c for r, c in changes if r != "homepage-stale"} == {"persisting"}
+    time_driven = {"homepage-stale", "shili-procurement-monthly"}
+    assert {c for r, c in changes if r not in time_driven} == {"persisting"}
     assert ("homepage-stale", "new") in changes
     index = lxml.html.document_fromstring((tmp_path / "r2" / "index.html").read_bytes())
     line = " ".join(index.xpath("//p[contains(@class,'history-line')]")[0].text_content().split())
-    assert "与上次检查相比：新增 2 条，已整改 0 条" in line
+    assert "与上次检查相比：新增 4 条，已整改 0 条" in line
 
     # Mute one of week 2's failures and re-check run 2 (no crawl: the servers are gone).
-    target = next(f for f in run2 if f.status == "fail" and not set(f.subject) & set("*?[]"))
+    target = next(
+        f for f in run2 if f.status == "fail" and f not in aged and not set(f.subject) & set("*?[]")
+    )
     mute = {
         "rule": target.rule,
         "site": target.site,
@@ -354,9 +362,11 @@ def test_two_runs_of_the_sample_city_then_a_mute(
             week1.isoformat(),
         )
         assert len(rechecked) == len(tracked2) + len(aged)
-        assert {f.change for f in rechecked.values() if f.rule != "homepage-stale"} == {
-            "persisting"
-        }
+        assert {
+            f.change
+            for f in rechecked.values()
+            if f.fingerprint not in {a.fingerprint for a in aged}
+        } == {"persisting"}
         assert st.resolved(2) == []  # a muted problem is not a fixed one
     finally:
         st.close()

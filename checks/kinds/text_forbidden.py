@@ -45,6 +45,8 @@ class Params(BaseModel):
     )
     scope: Literal["site", "home"] = "site"  # home: only texts shown on the home page
     regex_timeout_ms: PositiveInt = 200  # per search; a slower regex is reported, not run on
+    # What a supervisor reads instead of a pattern (subject and message); unlisted: as written.
+    labels: dict[str, str] = {}
     # One finding per (pattern, page) up to this many pages; the rest become one summary finding.
     max_pages: PositiveInt = 20
 
@@ -96,13 +98,14 @@ def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
             continue
         by_page = found[pattern]
         urls = sorted(by_page)
+        label = p.labels.get(pattern.raw, pattern.raw)
         for url in urls[: p.max_pages]:
             hits = by_page[url]
             first, span = hits[0]
             snippet = masked_snippet(first.text, span)
             yield ctx.fail(
-                f"{pattern.raw}（{url}）",
-                f"页面 {url} 的{FIELD_LABELS[first.field]}中出现禁用内容“{pattern.raw}”（摘录：{snippet}）。",
+                f"{label}（{url}）",
+                f"页面 {url} 的{FIELD_LABELS[first.field]}中出现禁用内容“{label}”（摘录：{snippet}）。",
                 url,
                 pattern=pattern.raw,
                 field=first.field,
@@ -113,8 +116,8 @@ def text_forbidden(ctx: RuleContext, p: Params) -> Iterator[Finding]:
         rest = urls[p.max_pages :]
         if rest:
             yield ctx.fail(
-                f"{pattern.raw}（其余页面）",
-                f"另有 {len(rest)} 个页面的{fields_label(p.fields)}出现禁用内容“{pattern.raw}”，"
+                f"{label}（其余页面）",
+                f"另有 {len(rest)} 个页面的{fields_label(p.fields)}出现禁用内容“{label}”，"
                 f"如 {rest[0]}（共 {len(urls)} 个页面）。",
                 rest[0],
                 pattern=pattern.raw,

@@ -40,6 +40,9 @@ class Params(BaseModel):
     )
     scope: Literal["site", "home"] = "site"  # home: only texts shown on the home page
     regex_timeout_ms: PositiveInt = 200  # per search; a slower regex is reported, not run on
+    # What a supervisor reads instead of a pattern (subject and message), e.g.
+    # {"regex:办事服务|政务服务": 办事服务入口}; patterns not listed show as written.
+    labels: dict[str, str] = {}
 
     @field_validator("patterns")
     @classmethod
@@ -103,9 +106,10 @@ def text_required(ctx: RuleContext, p: Params) -> Iterator[Finding]:
                 timeout_ms=p.regex_timeout_ms,
             )
         elif pattern in missing:
+            label = p.labels.get(pattern.raw, pattern.raw)
             yield ctx.fail(
-                pattern.raw,
-                f"在 {candidates} 处{where}中均未找到“{pattern.raw}”。",
+                label,
+                f"在 {candidates} 处{where}中均未找到“{label}”。",
                 home.url,
                 pattern=pattern.raw,
                 fields=list(p.fields),
