@@ -276,7 +276,6 @@ def test_text_required_message() -> None:
     )
 
 
-
 def test_text_forbidden_label_names_a_pattern_for_supervisors() -> None:
     pattern = "regex:测试(?:文章|信息)|请勿删除"
     params = {"patterns": [pattern], "labels": {pattern: "测试内容"}, "fields": ["title"]}
@@ -294,6 +293,7 @@ def test_text_required_label_names_a_pattern_for_supervisors() -> None:
     assert found.evidence["pattern"] == pattern  # the evidence keeps what was searched
     served = text_site(home={"title": "示例市政务服务"})
     assert statuses(run_kind("text_required", served, params)) == []
+
 
 @pytest.mark.parametrize(
     ("snapshot", "params", "expected"),
