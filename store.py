@@ -556,6 +556,27 @@ def _migration_mute_expires(conn: Connection) -> None:
 
 
 # Applied in order; migration N brings the schema from version N-1 to N, inside one transaction.
+def _scheduler_job_tables(md: sa.MetaData) -> dict[str, sa.Table]:
+    """Define APScheduler 3's job table (SQLAlchemyJobStore's own schema) on `md`."""
+    jobs = sa.Table(
+        "apscheduler_jobs",
+        md,
+        sa.Column("id", sa.Unicode(191), primary_key=True),
+        sa.Column("next_run_time", sa.Float(25), index=True),
+        sa.Column("job_state", sa.LargeBinary, nullable=False),
+    )
+    return {jobs.name: jobs}
+
+
+def _migration_scheduler_jobs(conn: Connection) -> None:
+    """Add the scheduler's job table here, under the migration lock: two schedulers starting
+    on a fresh SQLite file made APScheduler's own check-then-create fail with "database is
+    locked" (issue 6). SQLAlchemyJobStore then finds the table and creates nothing."""
+    md = sa.MetaData()
+    for table in _scheduler_job_tables(md).values():
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_1,
     _migration_2,
@@ -574,6 +595,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_link_hidden,
     _migration_privacy_scan,
     _migration_mute_expires,
+    _migration_scheduler_jobs,
 ]
 
 _BOOKKEEPING = sa.MetaData()
@@ -617,6 +639,7 @@ _T.update(_probe_tables(METADATA))
 _T.update(_page_text_tables(METADATA))
 # Migration _migration_locks.
 _T.update(_lock_tables(METADATA))
+_T.update(_scheduler_job_tables(METADATA))  # migration _migration_scheduler_jobs
 # Migration _migration_interaction. NULL: not a 留言/信箱 page, or written before it.
 _T["pages"].append_column(sa.Column("interaction", sa.JSON))
 # Migration _migration_link_hidden. NULL: the link is shown, or was stored before it.

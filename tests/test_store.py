@@ -835,3 +835,15 @@ def test_processes_opening_a_fresh_sqlite_file_at_once_all_succeed(tmp_path: pat
         with ctx.Pool(4) as pool:
             results += pool.map(_open_store, [path] * 4)
     assert results == ["ok"] * 20
+
+
+def test_scheduler_job_table_is_created_by_migration(tmp_path: pathlib.Path) -> None:
+    # Created under the migration lock, so two schedulers starting together never race to
+    # create it (issue 6); APScheduler's job store then uses it as its own.
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    with Store(f"sqlite:///{tmp_path / 'gk.db'}") as st:
+        assert "apscheduler_jobs" in sa.inspect(st.engine).get_table_names()
+        jobs = SQLAlchemyJobStore(engine=st.engine, tablename="apscheduler_jobs")
+        jobs.start(None, "default")  # type: ignore[arg-type]
+        assert jobs.get_all_jobs() == []
