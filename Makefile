@@ -30,6 +30,7 @@ test: install browser
 bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/report_bench.py --write
+	$(BIN)/python bench/hostile_bench.py --write
 
 lint: install
 	$(BIN)/ruff check .

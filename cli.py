@@ -166,17 +166,24 @@ def do_crawl(
             f"已入库的网址都已保存，可运行以下命令续抓（不会重复抓取）：\n  {resume_hint(run_id)}"
         )
 
+    from crawlers.progress import LiveTable, wants_live_table
+
+    # In a terminal a live per-site table; elsewhere (pipe, log file) the plain 进度 lines.
+    names = {s.id: s.name for s in config.sites}
+    live = LiveTable(run_id, [(s, names.get(s, "")) for s in sites]) if wants_live_table() else None
     started = time.monotonic()
     try:
-        code = run_crawl(
-            Path(config.root),
-            st.url,
-            run_id,
-            sites,
-            log_file=log_file,
-            progress=lambda line: print(f"  {line}", flush=True),
-            time_limit=config.settings.crawl.time_limit,
-        )
+        with live if live is not None else contextlib.nullcontext():
+            code = run_crawl(
+                Path(config.root),
+                st.url,
+                run_id,
+                sites,
+                log_file=log_file,
+                progress=live.line if live else lambda line: print(f"  {line}", flush=True),
+                on_status=live.update if live else None,
+                time_limit=config.settings.crawl.time_limit,
+            )
     except KeyboardInterrupt:
         st.finish_run(
             run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": "interrupted"}
@@ -212,12 +219,13 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
     findings, outcomes = run_checks(snapshots, scoped, as_of)
     # New / persisting / resolved against each site's previous complete run.
     findings, history = annotate(findings, outcomes, load_previous(st, run_id), as_of)
-    st.save_results(run_id, findings, outcomes, history)
     # Scorecards under the configured frameworks (19号 veto / deductions / 预警 / rank), stored
     # with the run so `gongkai report` needs no configuration.
     sites = {s.id: s for s in scoped.sites}
     cards = score_run(config.frameworks, sites, findings, outcomes)
-    st.save_scores(run_id, [c.to_dict() for c in cards])
+    # One transaction for findings, outcomes, history and scores: a check killed at any
+    # point leaves the previous results or the new ones, never a mix (issue 8).
+    st.save_results(run_id, findings, outcomes, history, scores=[c.to_dict() for c in cards])
     run = st.get_run(run_id)
     if run.status == "running":
         st.finish_run(run_id, "complete", dict(run.stats or {}))
@@ -344,7 +352,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a config directory."""
     import conf
 
-    return conf.validate_command(Path(args.config))
+    # Today's date names the mutes.yaml entries that have expired (they no longer apply).
+    return conf.validate_command(Path(args.config), today=_today())
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -580,7 +589,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"报告（各站点最近一次完成的检查）：{index}")
         return EXIT_OK
     run_id = _resolve_run(st, args.run)
-    index = do_report(st, run_id, Path(args.out))
+    try:
+        index = do_report(st, run_id, Path(args.out))
+    except ValueError as exc:
+        # A stored site id that is not a safe file name (reports.context.check_site_id): the
+        # report refuses it before writing anything, rather than write outside --out.
+        _err(f"无法生成第 {run_id} 次检查的报告：{exc}")
+        return EXIT_INCOMPLETE
     print(f"报告：{index}")
     return EXIT_OK
 

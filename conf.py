@@ -8,6 +8,7 @@ import re
 import sys
 import types
 import typing
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 SiteKind = Literal["government", "department", "enterprise"]
@@ -28,16 +29,32 @@ Sector = Literal[
 Severity = Literal["high", "medium", "low"]
 
 
+# Windows device names: a report's sites/<id>.html named so cannot be opened or unpacked on
+# Windows, where supervisors read reports (issue 8: values used in paths are validated).
+_DEVICE_NAME_RE = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+
+
+def _not_device_name(value: str) -> str:
+    """Reject a site id that Windows reserves as a device name."""
+    if _DEVICE_NAME_RE.match(value):
+        raise ValueError(
+            f"'{value}' 是 Windows 保留的设备名（CON、PRN、AUX、NUL、COM0–9、LPT0–9），"
+            "报告中的站点页面无法在 Windows 上打开，请换一个"
+        )
+    return value
+
+
 class Strict(BaseModel):
     """Base model: unknown keys are errors, never silently dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+    # allow_inf_nan=False: `delay: .inf` or `1e999` would stall a crawl forever (issue 8).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Site(Strict):
     """One audited website (sites.yaml entry)."""
 
-    id: str = Field(pattern=SLUG)
+    id: typing.Annotated[str, AfterValidator(_not_device_name)] = Field(pattern=SLUG)
     name: str = Field(min_length=1)
     kind: SiteKind
     sector: Sector | None = None
@@ -145,6 +162,17 @@ class CrawlSettings(Strict):
     # (and counted as not scanned). The download is capped by max_bytes as well.
     scan_attachments: bool = True
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Hostile sites (issue 8). New link targets one page may send the crawl to (pages to crawl
+    # plus links to check; the rest stay in the links table, unfetched): real portal home pages
+    # carry up to ~400 links, a link farm 10,000. A page other than a start page may also claim
+    # at most a quarter of max_pages, so one such page cannot use up the site's page budget.
+    max_links_per_page: int = Field(default=1000, gt=0)
+    # Pages of one URL pattern (digits and session tokens masked, query values dropped) reached
+    # by plain links, and list pages of one column's pagination: an endless calendar or
+    # session-id space stops here instead of taking max_pages from the rest of the site.
+    max_pages_per_pattern: int = Field(default=100, gt=0)
+    # A 429/503 answer's Retry-After is honoured before the one retry, up to this many seconds.
+    retry_after_max: float = Field(default=30, ge=0)
     # Wall-clock limit of one crawl subprocess (seconds; null: none). A crawl stopped by it is
     # resumed from the store on the next attempt (gongkai schedule retries it, issue 6).
     time_limit: float | None = Field(default=6 * 3600, gt=0)
@@ -283,7 +311,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        # Values quoted from a hostile file may hold lone surrogates (unprintable as UTF-8) or
+        # terminal control characters: shown escaped, so printing can neither fail nor inject.
+        text = f"{self.file}:{self.line}: {self.message}"
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class ConfigError(Exception):
@@ -447,12 +482,75 @@ def _yaml_hint(err: MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
     return pline + 1, "YAML 语法错误，请检查这一行的格式"
 
 
+# Bounds on one config file (issue 8, bad input): a config or lexicon file is at most a few
+# thousand entries, so these refuse only hostile or broken input — a device such as /dev/zero,
+# a "billion laughs" file whose aliases expand exponentially (the models would validate every
+# copy), or nesting that would exhaust the recursion of the parser and the validators.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_NODES = 500_000  # mappings, sequences and scalars after expanding every alias
+MAX_DEPTH = 64
+
+
+class _ShapeError(Exception):
+    """A parsed YAML tree that is too deep or too large once aliases are expanded."""
+
+    def __init__(self, node: Any, message: str) -> None:
+        super().__init__(message)
+        self.line = _node_line(node, 1)
+        self.message = message
+
+
+def _check_shape(node: Any) -> None:
+    """Raise _ShapeError unless the tree is at most MAX_DEPTH deep and expands to at most
+    MAX_NODES nodes; linear in the nodes as parsed (shared subtrees are sized once). A cycle
+    (ruamel turns a self-referencing alias into null, but a cycle is infinitely deep) fails
+    the depth bound."""
+    sized: dict[int, tuple[int, int]] = {}  # id → (expanded size, height)
+
+    def walk(n: Any, depth: int) -> tuple[int, int]:
+        if not isinstance(n, dict | list):
+            return 1, 0
+        key = id(n)
+        if key not in sized:
+            if depth >= MAX_DEPTH:
+                raise _ShapeError(n, f"嵌套层次超过 {MAX_DEPTH} 层，请检查括号或缩进")
+            size, height = 1, 0
+            for child in list(n.values()) if isinstance(n, dict) else n:
+                s, h = walk(child, depth + 1)
+                size, height = size + s + isinstance(n, dict), max(height, h + 1)
+                if size > MAX_NODES:
+                    raise _ShapeError(
+                        n,
+                        f"展开锚点（&）和别名（*）后超过 {MAX_NODES} 个值（如“billion laughs”"
+                        "式的层层引用），拒绝读取；请不要用别名嵌套引用",
+                    )
+            sized[key] = (size, height)
+        size, height = sized[key]
+        if depth + height > MAX_DEPTH:
+            raise _ShapeError(n, f"嵌套层次超过 {MAX_DEPTH} 层，请检查括号、缩进或别名")
+        return size, height
+
+    walk(node, 0)
+
+
 def _read_yaml(path: Path, display: str, problems: list[Problem]) -> _Source | None:
     """Parse one YAML file keeping line marks; on failure add a problem and return None."""
     try:
-        raw = path.read_bytes()
+        # Bounded read: a FIFO or a device named as a lexicon must not fill memory or hang.
+        if not path.is_file():
+            problems.append(Problem(display, 1, "不是普通文件，无法作为配置读取"))
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         problems.append(Problem(display, 1, f"无法读取文件：{exc.strerror or exc}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(
+            Problem(
+                display, 1, f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，不像配置文件，拒绝读取"
+            )
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -468,7 +566,10 @@ def _read_yaml(path: Path, display: str, problems: list[Problem]) -> _Source | N
         return None
     lines = text.splitlines()
     try:
-        node = _yaml().load(text)
+        with warnings.catch_warnings():
+            # A redefined anchor is legal YAML; ruamel's warning would print a source path.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            node = _yaml().load(text)
     except MarkedYAMLError as exc:
         line, hint = _yaml_hint(exc, lines)
         problems.append(Problem(display, line, f"YAML 语法错误：{hint}（解析器：{exc.problem}）"))
@@ -481,6 +582,14 @@ def _read_yaml(path: Path, display: str, problems: list[Problem]) -> _Source | N
         problems.append(
             Problem(display, 1, f"YAML 取值无法解析，请检查带 !! 标签的值（解析器：{exc}）")
         )
+        return None
+    except RecursionError:
+        problems.append(Problem(display, 1, "YAML 嵌套层次过深，请检查括号或缩进"))
+        return None
+    try:
+        _check_shape(node)
+    except _ShapeError as exc:
+        problems.append(Problem(display, exc.line, f"YAML 结构无法接受：{exc.message}"))
         return None
     return _Source(display, lines, node)
 
@@ -711,6 +820,15 @@ def _message(err: Any, model: type[BaseModel], base: tuple[Any, ...]) -> str:
         if isinstance(limit, float) and limit.is_integer():
             limit = int(limit)
         return f"{name} 取值 {_show(value)} 无效，{wanted.format(limit)}"
+    if etype == "finite_number":
+        return f"{name} 取值 {_show(value)} 无效，应为有限的数字（不能是 .inf 或 .nan）"
+    if loc and loc[-1] == "[key]":  # a dict[str, ...] key of another type
+        return f"{_field(base + loc[:-2])} 中的键 {_show(value)} 无效，键应为文本（数字样式的键请加引号）"
+    if etype == "invalid_key":
+        where = f"{_field(base + loc[:-1])} 中" if base + loc[:-1] else "文件顶层"
+        return f"{where}的键 {_show(value)} 无效，键应为文本"
+    if etype == "string_unicode":
+        return f"{name} 含有无法编码的字符（如孤立的 \\ud800 代理项），请删除"
     if etype in ("value_error", "assertion_error"):
         return f"{name}：{ctx.get('error', err['msg'])}" if name else str(ctx.get("error"))
     expected = _expected_for(etype)
@@ -1150,7 +1268,7 @@ class _Loader:
 
             try:
                 make_url(db)
-            except ArgumentError:
+            except (ArgumentError, ValueError):  # ValueError: a malformed port, e.g. [::1:5432
                 self.add(
                     src,
                     _key_line(src.node, "database", 1),
@@ -1518,8 +1636,33 @@ def load_config(config_dir: Path | str) -> Config:
     )
 
 
-def validate_command(config_dir: Path | str) -> int:
-    """Run `gongkai validate`: print a summary (exit 0) or every problem (exit 2)."""
+def expired_mutes(config: Config, today: dt.date) -> list[Problem]:
+    """Return a notice at its line for each mute of a valid config that expired before
+    `today`: it no longer applies (checks.runner), which an operator should know before the
+    findings it hid come back."""
+    out: list[Problem] = []
+    if not any(m.expires < today for m in config.mutes):
+        return out
+    path = config.root / "mutes.yaml"
+    src = _read_yaml(path, str(path), [])
+    seq = src.node.get("mutes") if src is not None and isinstance(src.node, CommentedMap) else None
+    for i, mute in enumerate(config.mutes):
+        if mute.expires < today:
+            line = _key_line(seq[i], "expires", _key_line(seq, i, 1)) if seq else 1
+            out.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"提示：第 {i + 1} 个屏蔽项（{mute.rule} / {mute.site}）已于 "
+                    f"{mute.expires.isoformat()} 到期，不再生效；请复核后续期或删除",
+                )
+            )
+    return out
+
+
+def validate_command(config_dir: Path | str, today: dt.date | None = None) -> int:
+    """Run `gongkai validate`: print a summary (exit 0) or every problem (exit 2); with
+    `today`, also name the mutes that have expired (a notice, exit 0)."""
     try:
         config = load_config(config_dir)
     except ConfigError as exc:
@@ -1527,6 +1670,8 @@ def validate_command(config_dir: Path | str) -> int:
             print(problem, file=sys.stderr)
         print(f"发现 {len(exc.problems)} 处配置错误", file=sys.stderr)
         return 2
+    for notice in expired_mutes(config, today) if today is not None else []:
+        print(notice, file=sys.stderr)
     extra = f"，{len(config.frameworks)} 个评分框架" if config.frameworks else ""
     print(f"配置有效：{len(config.sites)} 个站点，{len(config.rules)} 条规则{extra}")
     return 0

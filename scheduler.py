@@ -56,6 +56,10 @@ STATUS_LABELS = {
     "interrupted": "已中断",
 }
 _WEEKDAYS = "一二三四五六日"
+# Tests only: seconds between probe jobs instead of 86400 / probes.per_day (per_day is capped
+# at 1440, a minute apart, too slow for a test of the real scheduler). Not for operators: 19号
+# asks for at least 20 probes a day, which settings.yaml's probes.per_day already enforces.
+PROBE_INTERVAL_ENV = "GONGKAI_TEST_PROBE_INTERVAL"
 
 
 def _utcnow() -> dt.datetime:
@@ -626,6 +630,26 @@ def run_scheduled(job_id: str, fire_time: dt.datetime | None = None, attempt: in
     sched.run_audit(job_id, when, attempt)
 
 
+def probe_interval(settings: conf.ProbeSettings) -> float:
+    """Seconds between probe jobs: 86400 / probes.per_day, unless a test sets
+    PROBE_INTERVAL_ENV."""
+    override = os.environ.get(PROBE_INTERVAL_ENV)
+    if override:
+        return float(override)
+    return 86400 / settings.per_day
+
+
+def blocked_statuses(config: conf.Config) -> list[int]:
+    """The HTTP statuses the configured site_unreachable rule counts as 疑似被拦截, neither
+    failed nor opened (its blocked_statuses; the kind's default without such a rule)."""
+    from checks.kinds.site_unreachable import Params
+
+    for rule in config.rules:
+        if rule.check == "site_unreachable":
+            return list(Params(**rule.params).blocked_statuses)
+    return list(Params().blocked_statuses)
+
+
 def run_probes() -> None:
     """APScheduler job: probe every site's home page once (19号 站点无法访问, crawlers/probe.py)."""
     if _ACTIVE is not None:
@@ -756,7 +780,7 @@ class Scheduler:
         probes = getattr(self.config.settings, "probes", None)
         if probes is not None:
             wanted.add("probe")
-            every = 86400 / probes.per_day
+            every = probe_interval(probes)
             stored = self.aps.get_job("probe", "default")
             trigger = IntervalTrigger(seconds=every, timezone=self.tz)
             if stored is None or getattr(stored.trigger, "interval", None) != trigger.interval:
@@ -1025,12 +1049,29 @@ class Scheduler:
         return ok
 
     def probe(self) -> None:
-        """Probe each site's home page once and store the results (crawlers/probe.py)."""
+        """Probe each site's home page once and store the results (crawlers/probe.py); the
+        event counts failures as site_unreachable judges them (checks.context.probe_failed)."""
+        from checks.context import probe_failed
         from crawlers.probe import probe_sites
 
         probes = probe_sites(self.config, self.st)
-        failed = sum(1 for p in probes if p.error or (p.status or 0) >= 400)
-        log_event("probes_done", f"探测 {len(probes)} 个站点首页，{failed} 个失败", failed=failed)
+        statuses = blocked_statuses(self.config)
+        verdicts = {p.site_id: probe_failed(p, statuses) for p in probes}
+        failed = sorted(sid for sid, v in verdicts.items() if v)
+        blocked = sorted(sid for sid, v in verdicts.items() if v is None)
+        msg = f"探测 {len(probes)} 个站点首页，{len(failed)} 个失败"
+        if blocked:
+            codes = "/".join(map(str, statuses))
+            msg += f"，{len(blocked)} 个疑似被拦截（HTTP {codes}，不计为失败）"
+        log_event(
+            "probes_done",
+            msg,
+            sites=len(probes),
+            failed=len(failed),
+            blocked=len(blocked),
+            failed_sites=",".join(failed) or None,
+            blocked_sites=",".join(blocked) or None,
+        )
 
 
 def verdict_counts(cards: list[dict[str, Any]]) -> dict[str, int]:

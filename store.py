@@ -1486,12 +1486,17 @@ class Store:
         findings: list[Finding],
         outcomes: list[Outcome],
         history: History | None = None,
+        scores: list[dict[str, Any]] | None = None,
     ) -> None:
         """Replace a run's findings, outcomes and history (resolved findings, the runs compared
-        with) in one transaction; without `history` the run keeps none."""
+        with) in one transaction; without `history` the run keeps none. With `scores` the
+        scorecards are replaced in the same transaction, so a check stage killed at any point
+        leaves either the old results or the new ones, never a mix (issue 8)."""
         with self.engine.begin() as conn:
             for table in (findings_t, outcomes_t, resolved_t, site_history_t):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
+            if scores is not None:
+                self._replace_scores(conn, run_id, scores)
             if findings:
                 conn.execute(findings_t.insert(), [self._finding_row(run_id, f) for f in findings])
             if outcomes:
@@ -1644,20 +1649,20 @@ class Store:
     def save_scores(self, run_id: int, cards: list[dict[str, Any]]) -> None:
         """Replace a run's scorecards (dicts of checks.scoring.Scorecard) in one transaction."""
         with self.engine.begin() as conn:
-            conn.execute(scores_t.delete().where(scores_t.c.run_id == run_id))
-            if cards:
-                conn.execute(
-                    scores_t.insert(),
-                    [
-                        {
-                            "run_id": run_id,
-                            "site": c["site"],
-                            "framework": c["framework"],
-                            "card": c,
-                        }
-                        for c in cards
-                    ],
-                )
+            self._replace_scores(conn, run_id, cards)
+
+    @staticmethod
+    def _replace_scores(conn: Connection, run_id: int, cards: list[dict[str, Any]]) -> None:
+        """Delete a run's scorecards and insert `cards`, inside the caller's transaction."""
+        conn.execute(scores_t.delete().where(scores_t.c.run_id == run_id))
+        if cards:
+            conn.execute(
+                scores_t.insert(),
+                [
+                    {"run_id": run_id, "site": c["site"], "framework": c["framework"], "card": c}
+                    for c in cards
+                ],
+            )
 
     def scores(self, run_id: int) -> list[dict[str, Any]]:
         """Return a run's scorecards in the order they were saved (empty: none configured)."""

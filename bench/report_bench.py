@@ -150,7 +150,7 @@ def section(
     lines += [
         "",
         f"Target under 10 s: {'met' if med['total'] < 10 else 'NOT met'} ({med['total']:.1f} s); "
-        f"everything but findings.xlsx (reports/exports.py, openpyxl): {rest:.1f} s.",
+        f"everything but findings.xlsx (reports/exports.py, reports/xlsx.py): {rest:.1f} s.",
         "",
         "| output | files | MB |",
         "|---|---|---|",

@@ -157,6 +157,11 @@ ERROR_LABELS = {
     "connection": "连接失败",
     "tls": "证书或加密连接错误",
     "too_large": "文件过大未下载",
+    # Hostile servers (issue 8, crawlers/spiders/site.py).
+    "redirect_loop": "重定向循环",
+    "too_many_redirects": "重定向次数过多",
+    "not_html": "返回的内容不是网页（以网页类型发送的二进制数据）",
+    "robots": "robots.txt 禁止抓取",
     # crawlers/probe.py only
     "protocol": "响应不符合 HTTP 协议或重定向过多",
     "other": "请求出错",

@@ -9,17 +9,23 @@ consistent after a graceful stop.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Lines the crawl logs for the operator (CrawlProgress, and the spider's 提示 warnings).
 PROGRESS_MARKERS = ("进度：", "完成：", "提示：")
+# The crawl's machine-readable twin of each progress line: one JSON object of per-site
+# counters (CrawlProgress.status_json), parsed by parse_status for a terminal's live table.
+STATUS_MARKER = "gongkai-status: "
+SITE_STATES = ("waiting", "crawling", "done", "stopped")
 # run_crawl's result when it stopped the crawl itself: the wall-clock limit ran out (as
 # coreutils `timeout` exits), or the caller asked it to stop (the scheduler shutting down).
 TIMED_OUT = 124
@@ -28,6 +34,76 @@ STOPPED = 143
 # SIGTERM, which a hung site drags out to the download timeout) before SIGKILL. Short: the
 # store-based resume loses nothing either way, it only fetches again what was in flight.
 STOP_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class SiteProgress:
+    """One site's counters in a crawl status line (CrawlProgress.site_status)."""
+
+    id: str
+    fetched: int  # rows fetched by this crawl process
+    stored: int  # rows already stored when it started (a resumed run)
+    queued: int  # requests waiting, being downloaded or being parsed
+    errors: int  # rows with an error or HTTP >= 400
+    elapsed: int  # seconds since the site's first request (frozen once a status line finds it done)
+    state: str  # one of SITE_STATES
+
+
+@dataclass(frozen=True)
+class CrawlStatus:
+    """A crawl's per-site progress, parsed from its STATUS_MARKER log line."""
+
+    elapsed: int
+    final: bool
+    reason: str | None
+    sites: tuple[SiteProgress, ...]
+
+    @property
+    def done(self) -> int:
+        """How many sites have finished."""
+        return sum(s.state == "done" for s in self.sites)
+
+
+def _count(value: object) -> int:
+    """Return a non-negative integer counter, or raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+def parse_status(line: str) -> CrawlStatus | None:
+    """Parse a crawl log line carrying STATUS_MARKER; None for any other or a malformed line
+    (a garbled status must not stop the crawl's output)."""
+    at = line.find(STATUS_MARKER)
+    if at < 0:
+        return None
+    try:
+        data = json.loads(line[at + len(STATUS_MARKER) :])
+        sites = []
+        for row in data["sites"]:
+            state = row["state"]
+            if not isinstance(row["id"], str) or state not in SITE_STATES:
+                return None
+            sites.append(
+                SiteProgress(
+                    id=row["id"],
+                    fetched=_count(row["fetched"]),
+                    stored=_count(row["stored"]),
+                    queued=_count(row["queued"]),
+                    errors=_count(row["errors"]),
+                    elapsed=_count(row["elapsed"]),
+                    state=state,
+                )
+            )
+        reason = data.get("reason")
+        return CrawlStatus(
+            elapsed=_count(data["elapsed"]),
+            final=bool(data["final"]),
+            reason=reason if isinstance(reason, str) else None,
+            sites=tuple(sites),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def crawl_command(config_dir: Path, run_id: int, site_ids: list[str] | None) -> list[str]:
@@ -56,13 +132,16 @@ def run_crawl(
     log_file: Path | None = None,
     progress: Callable[[str], None] | None = None,
     *,
+    on_status: Callable[[CrawlStatus], None] | None = None,
     time_limit: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     stop_grace: float = STOP_GRACE,
 ) -> int:
     """Crawl the run's sites in one Scrapy subprocess; return its exit code.
 
-    The full Scrapy log goes to `log_file`; the Chinese progress lines go to `progress`.
+    The full Scrapy log goes to `log_file`; the Chinese progress lines go to `progress`, and
+    the per-site status the crawl logs with each of them to `on_status` (not to the log file:
+    the progress line already holds its totals).
     Calling it again for a run that was killed resumes that run (see the module docstring).
     After `time_limit` seconds, or once `should_stop()` is true, the crawl is terminated
     (SIGTERM, SIGKILL after `stop_grace` s) and TIMED_OUT or STOPPED is returned.
@@ -118,6 +197,12 @@ def run_crawl(
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
+            if STATUS_MARKER in line:
+                status = parse_status(line)
+                if status is not None:
+                    if on_status is not None:
+                        on_status(status)
+                    continue
             if log is not None:
                 log.write(line)
             if "完成：" in line and line.rstrip().endswith("（finished）"):

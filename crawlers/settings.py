@@ -35,6 +35,8 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 15
+# DOWNLOAD_MAXSIZE also caps decompression (HttpCompressionMiddleware), so a gzip bomb stops at
+# max_bytes of output however small it is on the wire (issue 8, tests/test_hostile.py).
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 # One retry: government servers drop connections now and then, and a dead link must be dead
@@ -56,6 +58,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.SiteSlotMiddleware": 90,
     "crawlers.middlewares.SiteMetaRefreshMiddleware": 580,
     "crawlers.middlewares.SiteRedirectMiddleware": 600,
+    # Hostile servers (issue 8): Retry-After is waited out before RetryMiddleware (550) asks
+    # again; robots.txt is read up to 500 KiB, cut after HttpCompressionMiddleware (590).
+    "crawlers.guards.RetryAfterMiddleware": 560,
+    "crawlers.guards.RobotsTxtLimitMiddleware": 585,
 }
 SPIDER_MIDDLEWARES = {
     # Depth is tracked per site by the spider (pagination does not count), not by DEPTH_LIMIT.

@@ -205,6 +205,10 @@ EVIDENCE_VALUE_LABELS = {
         "connection": "无法建立连接",
         "tls": "HTTPS 证书或加密连接错误",
         "too_large": "超过下载大小上限",
+        "redirect_loop": "重定向循环",
+        "too_many_redirects": "重定向次数过多",
+        "not_html": "内容不是网页",
+        "robots": "robots.txt 禁止抓取",
     },
 }
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
@@ -216,6 +220,7 @@ _ISO_DATETIME = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(SLUG)
+_DEVICE = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)$")
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 SNIPPET_MAX = 500  # characters of a crawled snippet shown in the HTML; the JSON keeps all
@@ -315,7 +320,8 @@ def safe_href(value: Any) -> str | None:
 
 def check_site_id(site_id: str) -> str:
     """Return the site id if it is a slug (safe as a file name), else raise ValueError."""
-    if not isinstance(site_id, str) or not _SLUG.fullmatch(site_id):
+    # A Windows device name (con, nul, com1 …) cannot be a file name where reports are read.
+    if not isinstance(site_id, str) or not _SLUG.fullmatch(site_id) or _DEVICE.match(site_id):
         raise ValueError(f"站点编号不合法（只允许小写字母、数字和连字符）：{site_id!r}")
     return site_id
 

@@ -8,32 +8,23 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from checks.history import History
 from checks.model import Finding, Outcome
 from reports import context as ctx
+from reports import xlsx
 
 SUMMARY_SHEET = "汇总"
 ALL_SHEET = "全部问题"
 RESOLVED_SHEET = "已整改"
 NO_REGULATOR = "未指定主管部门"
-# Excel's limits: a sheet name has at most 31 characters and none of these; a cell holds at
-# most 32,767 characters.
-_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-_SHEET_NAME_MAX = 31
-_CELL_MAX = 32_000
+# Excel's limits on sheet names (reports/xlsx.py; a regulator's name may hold any character)
+# and hyperlinks; a cell holds at most 32,767 characters (reports/xlsx.py cuts longer text).
+_SHEET_NAME_BAD, _SHEET_NAME_MAX = xlsx.SHEET_NAME_BAD, xlsx.SHEET_NAME_MAX
 _LINK_MAX = 2_000  # Excel ignores longer hyperlinks; the URL text stays in the cell
 _WIDTH_MIN, _WIDTH_MAX = 6, 60
 CHANGE_LABELS = {"new": "新增", "persisting": "持续"}
@@ -281,26 +272,18 @@ class Sheet:
     rows: list[list[Any]]
 
 
-def _cell(value: Any) -> Any:
-    """Return a value Excel can hold: no control characters, no over-long text, "" as empty."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if len(text) > _CELL_MAX:
-        text = text[:_CELL_MAX] + "…（已截断，完整内容见 findings.json）"
-    return text or None
-
-
 def text_width(text: str) -> int:
     """Return the display width of text: a CJK character takes two columns and three UTF-8
-    bytes, an ASCII one one and one, so (characters + bytes) / 2 (C speed on 10⁵ cells)."""
-    return (len(text) + len(text.encode("utf-8"))) // 2
+    bytes, an ASCII one one and one, so (characters + bytes) / 2 (C speed on 10⁵ cells); a lone
+    surrogate in crawled text counts as three bytes instead of failing."""
+    return (len(text) + len(text.encode("utf-8", "surrogatepass"))) // 2
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
     """Return a valid, unique Excel sheet name for a regulator name."""
     base = _SHEET_NAME_BAD.sub("_", name).strip("' ") or "主管部门"
-    title = base[:_SHEET_NAME_MAX]
+    # Excel rejects a name that ends with an apostrophe, as cutting may leave it.
+    title = base[:_SHEET_NAME_MAX].rstrip("'")
     n = 2
     while title.casefold() in {t.casefold() for t in taken}:
         suffix = f"({n})"
@@ -480,10 +463,18 @@ def column_widths(sheet: Sheet) -> list[float]:
     for i, header in enumerate(sheet.headers):
         cap = _NARROW.get(header, _WIDTH_MAX)
         widest = text_width(header) * 3 // 4
-        for row in sheet.rows:
-            value = row[i]
-            if value is not None:
-                widest = max(widest, text_width(str(value)[: cap * 2]))
+        # Each distinct text once (a column repeats site names, labels, bases).
+        texts = {
+            v if v.__class__ is str else str(v)
+            for v in (row[i] for row in sheet.rows)
+            if v is not None
+        }
+        # text_width(t) >= len(t): a text of cap - 2 characters already fills the column, and
+        # the longest is found at C speed (the URL, 说明 and 证据 columns of 30k findings).
+        if texts and max(map(len, texts)) + 2 >= cap:
+            widest = cap
+        else:
+            widest = max([widest, *map(text_width, texts)])
         widths.append(float(min(max(widest + 2, _WIDTH_MIN), cap)))
     return widths
 
@@ -500,81 +491,35 @@ def _as_datetime(value: Any) -> dt.datetime:
         return dt.datetime(2000, 1, 1)
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
-    """Rewrite the xlsx zip with fixed member times and modification time (openpyxl stamps
-    the clock at save), so the same run gives the same bytes."""
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            member = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                member = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", member)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, member)
-    return out.getvalue()
-
-
-def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
-    """Stream one sheet: bold wrapped header, frozen header row, autofilter, column widths,
-    http(s) URLs as links, and every text cell as text (never a formula)."""
-    ws = wb.create_sheet(sheet.name)
-    # Write-only sheets take their views and column widths before the first row.
-    ws.freeze_panes = "A2"
-    for i, width in enumerate(column_widths(sheet), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.headers))}{len(sheet.rows) + 1}"
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    header = []
-    for name in sheet.headers:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font, cell.alignment = bold, wrap
-        header.append(cell)
-    ws.append(header)
-    url_col = sheet.headers.index("网址") if "网址" in sheet.headers else -1
-    for row in sheet.rows:
-        values = [_cell(v) for v in row]
-        for i, value in enumerate(values):
-            if not isinstance(value, str):
-                continue
-            if value.startswith("="):
-                # openpyxl stores text starting with "=" as a formula; crawled titles are
-                # untrusted, so it stays text (OWASP CSV/formula injection).
-                cell = WriteOnlyCell(ws)
-                cell._value, cell.data_type = value, "s"
-                values[i] = cell
-            elif i == url_col:
-                href = ctx.safe_href(value)
-                if href is not None and len(href) <= _LINK_MAX:
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.hyperlink = href
-                    cell.style = "Hyperlink"
-                    values[i] = cell
-        ws.append(values)
+def _link(text: str) -> str | None:
+    """Return the hyperlink target for a 网址 cell: absolute http(s) URLs only (a crawled
+    javascript: URL stays text), within Excel's hyperlink length."""
+    href = ctx.safe_href(text)
+    return href if href is not None and len(href) <= _LINK_MAX else None
 
 
 def workbook_bytes(sheets: Sequence[Sheet], created: Any = None) -> bytes:
-    """Write the sheets into an xlsx with openpyxl's streaming (write-only) writer and return
-    its bytes, identical for identical input.
+    """Write the sheets into an xlsx and return its bytes, identical for identical input: bold
+    wrapped frozen header, autofilter, column widths, http(s) 网址 as links, every text cell
+    text (never a formula).
 
-    Not pandas.to_excel: it builds a styled cell object per value in openpyxl's normal mode,
-    about twice as slow, and 300 sites × 100 findings must stay within the report's budget
-    (bench/RESULTS.md); the rows are flat records already.
+    Not openpyxl (its write-only mode took 6.6 s for 30k findings) nor pandas.to_excel (slower
+    still): reports/xlsx.py writes the few parts this workbook needs directly (issue 5 budget,
+    bench/RESULTS.md).
     """
-    wb = Workbook(write_only=True)
-    when = _as_datetime(created)
-    wb.properties.created = when
-    wb.properties.creator = "gongkai"
-    for sheet in sheets:
-        _write_sheet(wb, sheet)
+    data = [
+        xlsx.SheetData(
+            name=sheet.name,
+            headers=sheet.headers,
+            rows=sheet.rows,
+            widths=column_widths(sheet),
+            link_column=sheet.headers.index("网址") if "网址" in sheet.headers else None,
+        )
+        for sheet in sheets
+    ]
     buf = io.BytesIO()
-    wb.save(buf)
-    return _reproducible_zip(buf.getvalue(), when)
+    xlsx.write_workbook(data, buf, created=_as_datetime(created), creator="gongkai", href=_link)
+    return buf.getvalue()
 
 
 def findings_xlsx(

@@ -24,7 +24,9 @@ XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 SUBJECT_PREFIX = "【政务公开网站检查】"
 WORST_MAX = 5  # sites named under 问题较多的站点
 COMMON_MAX = 5  # rules named under 最常见的问题
-_FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s]+')
+# Separators, Windows-reserved and control characters (issue 8: a regulator name from
+# sites.yaml becomes a file name on the recipient's disk).
+_FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,9 @@ def _subject(view: ctx.ReportContext, who: str) -> str:
 
 def regulator_filename(regulator: str) -> str:
     """Return the attachment name of a regulator's workbook."""
-    return f"findings-{_FILENAME_BAD.sub('_', regulator).strip('_') or 'regulator'}.xlsx"
+    # At most 80 characters of the name: file names are limited to 255 bytes (UTF-8 CJK: 3).
+    name = _FILENAME_BAD.sub("_", regulator).strip("_.")[:80].strip("_.") or "regulator"
+    return f"findings-{name}.xlsx"
 
 
 def compose(data: exports.RunData, settings: EmailSettings) -> list[Mail]:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -195,10 +196,44 @@ def site_path(out_dir: Path, site_id: str) -> Path:
     return path
 
 
+# write_atomic's temp files: `.<name>.<pid>.<random>.tmp`, beside the file they replace.
+_TEMP_RE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process with this pid exists (it may be another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp_files(out_dir: Path) -> list[Path]:
+    """Delete the temp files a killed writer left in out_dir and its page folders (issue 8:
+    SIGKILL skips write_atomic's cleanup); a live writer's temp files are left alone."""
+    removed = []
+    for folder in (out_dir, *(out_dir / d for d in ("sites", "sectors", "rules", "runs"))):
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            m = _TEMP_RE.match(path.name)
+            if m and path.is_file() and not _alive(int(m.group(1))):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+    return removed
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+    """Write `data` to a temp file beside `path`, then rename it over `path`: a reader (or a
+    writer killed midway) never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; reports are meant to be served
@@ -276,6 +311,7 @@ def write_report(
     )
     # index.html goes last: when it is replaced, everything it links to is already in place.
     files.append((index, html.encode("utf-8")))
+    sweep_temp_files(out_dir)
     for path, data in files:
         write_atomic(path, data)
     return index

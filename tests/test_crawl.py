@@ -402,7 +402,10 @@ def test_robots_obeyed_by_default_and_ignored_when_configured(main_crawl: Crawl)
 def test_start_page_forbidden_by_robots_is_reported(main_crawl: Crawl) -> None:
     blocked = main_crawl.servers["blocked"]
     assert blocked.paths() == ["/robots.txt"]
-    assert main_crawl.urls("blocked") == set()
+    # Only the start page gets a row, saying why (issue 8): checks report 无法检查, not down.
+    assert main_crawl.urls("blocked") == {blocked.url("/")}
+    row = main_crawl.row("blocked", blocked.url("/"))
+    assert (row["status"], row["error"], row["is_home"]) == (None, "robots", True)
     hints = [line for line in main_crawl.progress if line.startswith("提示：")]
     assert any(blocked.url("/") in line and "obey_robots" in line for line in hints)
 

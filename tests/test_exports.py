@@ -357,6 +357,8 @@ def test_column_widths_follow_content_within_limits(report: Path) -> None:
         ("汇总", {"汇总"}, "汇总(2)"),
         ("某" * 40, {"某" * 31}, "某" * 28 + "(2)"),
         ("''", set(), "主管部门"),
+        ("某" * 30 + "'x", set(), "某" * 30),  # a cut must not end in an apostrophe
+        ("示例\x07局", set(), "示例_局"),
     ],
 )
 def test_sheet_title(name: str, taken: set[str], expected: str) -> None:

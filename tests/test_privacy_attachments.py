@@ -552,14 +552,35 @@ def test_raw_values_appear_in_no_output_file(audit: dict[str, Any]) -> None:
     outputs = {"store dump": dump}
     for path in tmp.rglob("*"):
         if path.is_file() and path.parent.name != "config":
-            outputs[str(path.relative_to(tmp))] = path.read_bytes().decode("utf-8", "replace")
+            rel = str(path.relative_to(tmp))
+            data = path.read_bytes()
+            outputs[rel] = data.decode("utf-8", "replace")
+            if zipfile.is_zipfile(io.BytesIO(data)):
+                # An XLSX is deflated XML: its raw bytes would hide a value (issue 8).
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    for member in z.namelist():
+                        outputs[f"{rel}!{member}"] = z.read(member).decode("utf-8", "replace")
     names = set(outputs)
-    assert {"report/findings.json", "report/findings.csv", "report/index.html"} <= names
+    assert {
+        "report/findings.json",
+        "report/findings.csv",
+        "report/findings.xlsx",
+        "report/summary.json",
+        "report/index.html",
+        "var/log/gongkai.log",  # the operations log of `gongkai run`
+    } <= names
     assert any(n.startswith("var/logs/") for n in names) and "gongkai.db" in names
     for name, text in outputs.items():
         for raw in RAW:
             assert raw not in text, (name, raw)
-    for name in ("report/findings.json", "report/findings.csv", "report/sites/s.html"):
+    xlsx = "\n".join(t for n, t in outputs.items() if n.startswith("report/findings.xlsx!"))
+    outputs["report/findings.xlsx (unzipped)"] = xlsx
+    for name in (
+        "report/findings.json",
+        "report/findings.csv",
+        "report/sites/s.html",
+        "report/findings.xlsx (unzipped)",
+    ):
         for masked in (ID_MASKED, MOBILE_MASKED, ID2_MASKED):
             assert masked in outputs[name], (name, masked)
 

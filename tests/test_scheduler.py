@@ -900,3 +900,80 @@ def test_event_lines_are_logfmt(tmp_path: Path) -> None:
         r'msg="第 5 次检查完成 \\"ok\\""',
         line,
     ), line
+
+
+# -- availability probes ------------------------------------------------------------------------
+
+
+def test_scheduler_probes_every_site_and_counts_failures_as_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    db = f"sqlite:///{tmp_path / 'gk.db'}"
+    dead = f"http://127.0.0.1:{free_port()}/"  # nothing listens: a failed probe
+    with (
+        SiteServer({"/": (200, html, page("首页", []))}) as gov,
+        SiteServer({"/": (403, html, "拒绝访问")}) as water,  # blocked: neither way
+    ):
+        cfg = write_config(tmp_path / "config", {"gov": gov, "water": water}, "  audit: null\n")
+        with (cfg / "sites.yaml").open("a", encoding="utf-8") as f:
+            f.write("  - id: tjj\n    name: 示例市统计局\n    kind: government\n")
+            f.write(f"    start_urls: ['{dead}']\n")
+        # The real interval is 86400 / probes.per_day (≥ 60 s); the test-only override: 1 s.
+        monkeypatch.setenv(scheduler.PROBE_INTERVAL_ENV, "1")
+        proc = spawn(["schedule", "--config", str(cfg), "--db", db], tmp_path, "sched")
+        log = tmp_path / "gongkai.log"
+        try:
+            wait_for("three probe rounds", lambda: len(events(log, "probes_done")) >= 3, (proc,))
+            with Store(db) as st:
+                (job,) = scheduler.stored_jobs(st)
+                text = scheduler.status_text(st, conf.load_config(cfg))
+        finally:
+            code = stop(proc)
+        done = events(log, "probes_done")
+        with Store(db) as st:
+            stored = {sid: st.probes(sid) for sid in ("gov", "water", "tjj")}
+    assert code == 0
+    assert (job.id, job.trigger.interval) == ("probe", dt.timedelta(seconds=1))
+    assert "首页可用性探测" in text
+    # Every round probes every site once and stores it (a round is stored before its event).
+    assert {sid: len(p) for sid, p in stored.items()} == dict.fromkeys(stored, len(done))
+    assert {(p.url, p.status, p.error) for p in stored["gov"]} == {(gov.url("/"), 200, None)}
+    assert {(p.status, p.error) for p in stored["water"]} == {(403, None)}
+    assert {(p.url, p.status, p.error) for p in stored["tjj"]} == {(dead, None, "connection")}
+    times = [p.probed_at for p in stored["gov"]]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    # The event counts as site_unreachable does (probe_failed): 403 is neither failed nor open.
+    for event in done:
+        assert (event["sites"], event["failed"], event["blocked"]) == ("3", "1", "1")
+        assert (event["failed_sites"], event["blocked_sites"]) == ("tjj", "water")
+        assert (
+            event["msg"]
+            == "探测 3 个站点首页，1 个失败，1 个疑似被拦截（HTTP 403/429，不计为失败）"
+        )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [("", [403, 429]), ("    params: {blocked_statuses: [403]}\n", [403])],
+)
+def test_probe_blocked_statuses_follow_the_configured_rule(
+    sites: dict[str, SiteServer], tmp_path: Path, params: str, expected: list[int]
+) -> None:
+    cfg = write_config(tmp_path / "config", sites)
+    rules = cfg / "rules" / "test.yaml"
+    text = rules.read_text("utf-8")
+    marker = "    basis: 国办秘函〔2019〕19号 单项否决“站点无法访问”\n"
+    rules.write_text(text.replace(marker, marker + params), "utf-8")
+    assert scheduler.blocked_statuses(conf.load_config(cfg)) == expected
+
+
+@pytest.mark.parametrize(("override", "seconds"), [(None, 3600.0), ("2.5", 2.5)])
+def test_probe_interval(
+    override: str | None, seconds: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if override is None:
+        monkeypatch.delenv(scheduler.PROBE_INTERVAL_ENV, raising=False)
+    else:
+        monkeypatch.setenv(scheduler.PROBE_INTERVAL_ENV, override)
+    assert scheduler.probe_interval(conf.ProbeSettings(per_day=24)) == seconds

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+import regex
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, field_validator
 
 from checks.context import RuleContext, iso, reachable, unique_subjects
 from checks.kinds.timeliness import calendar_gap_warning
@@ -50,13 +51,19 @@ class Params(BaseModel):
     require_for: list[str] = Field(default_factory=lambda: [DOC_NUMBER], min_length=1)
     max_workdays: NonNegativeInt = 3  # local practice (standards §6 interp_deadline_3wd)
     require_link: bool = True  # interp_link: warn when a pair has no link either way
+    # require_for runs on crawled text: a catastrophic regex stops after this long per search
+    # and the rule reports it as not evaluated (issue 8), as text_forbidden does.
+    regex_timeout_ms: PositiveInt = 200
 
     @field_validator("require_for")
     @classmethod
     def _compile(cls, value: list[str]) -> list[str]:
         """Reject patterns that are not valid regular expressions."""
         for pattern in value:
-            re.compile(pattern)
+            try:
+                regex.compile(pattern)
+            except regex.error as exc:  # not a ValueError: pydantic would not catch it
+                raise ValueError(f"正则表达式“{pattern}”无法解析：{exc}") from None
         return value
 
 
@@ -127,7 +134,21 @@ def interpretation_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
         yield unreachable
         return
     listed_in = _column_of(ctx)
-    required = [re.compile(x) for x in p.require_for]
+    required = [regex.compile(x) for x in p.require_for]
+    timeout = p.regex_timeout_ms / 1000
+    slow: list[str] = []
+
+    def needs_interp(text: str) -> bool:
+        for rx in required:
+            try:
+                if rx.search(text, timeout=timeout):
+                    return True
+            except TimeoutError:
+                slow.append(rx.pattern)
+                required.remove(rx)  # stop using it; the rule is reported as not evaluated
+                return False
+        return False
+
     docs: list[tuple[Doc, str]] = []
     interps: list[Doc] = []
     for page in ctx.snapshot.pages.values():
@@ -147,11 +168,20 @@ def interpretation_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
             continue
         number = _doc_number(page)
         is_doc = any(k in column or k in topic for k in p.doc_columns) or bool(number)
-        if is_doc and any(rx.search(f"{column} {topic} {number}") for rx in required):
+        if is_doc and needs_interp(f"{column} {topic} {number}"):
             if page.catalogue.get("title"):
                 item.cores |= title_cores(page.catalogue["title"])
             docs.append((item, number))
-    if not docs:
+    for pattern in slow:
+        yield ctx.error(
+            pattern,
+            f"正则表达式“{pattern}”（require_for）单次匹配超过 {p.regex_timeout_ms} 毫秒未完成，"
+            "无法判断哪些文件需要解读，请简化表达式。",
+            ctx.home.url,
+            pattern=pattern,
+            timeout_ms=p.regex_timeout_ms,
+        )
+    if slow or not docs:
         return
     linked: set[tuple[str, str]] = set()
     for link in ctx.snapshot.links:

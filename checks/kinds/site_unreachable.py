@@ -181,6 +181,19 @@ def site_unreachable(ctx: RuleContext, p: Params) -> Iterator[Finding]:
             )
         elif reachable(page):
             continue
+        elif page.error == "robots":
+            # Issue 8: the site's robots.txt keeps the checker out; that says nothing about
+            # whether the public can open the page.
+            yield ctx.warn(
+                url,
+                f"{label} {url} 被网站的 robots.txt 禁止抓取，无法据此判定网站无法访问；"
+                f"如确需检查，请在 sites.yaml 中为该站点设置 obey_robots: false。{note}",
+                url,
+                status=None,
+                error="robots",
+                blocked=True,
+                **extra,
+            )
         elif page.error is None and page.status in p.blocked_statuses:
             yield ctx.warn(
                 url,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
+import re
+import resource
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +25,7 @@ from twisted.python.failure import Failure
 import conf
 from crawlers.attachments import SCAN_FORMATS, AttachmentScan, scan_document, unscanned
 from crawlers.extract import analyse
+from crawlers.guards import RedirectLoop, session_free, url_pattern
 from crawlers.items import FetchKind, LinkOut, PageItem, ReportOut, report_year
 from crawlers.middlewares import netloc_of
 from crawlers.privacy import redact_json
@@ -45,7 +48,24 @@ _DOWNLOAD_ERRORS = {
     "connection": "连接失败",
     "dns": "域名解析失败",
     "tls": "加密连接失败",
+    "redirect_loop": "重定向循环",
+    "too_many_redirects": "重定向次数过多",
+    "not_html": "内容不是网页",
 }
+# A body served as text/html that is really binary (issue 8): a browser shows it as garbage.
+# Magic numbers of the usual culprits, and WHATWG's "binary data bytes" (mimesniff §7.1).
+_BINARY_MAGIC = (
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+)
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
 
 class Scope:
@@ -151,6 +171,40 @@ def _is_html(content_type: str | None) -> bool:
     return "html" in ctype or not ctype
 
 
+def looks_binary(body: bytes) -> bool:
+    """Return whether an HTML-typed body is binary data (a file's magic, or >2% control bytes).
+
+    UTF-16 pages (with a BOM) and stray NULs in real HTML stay HTML; a PDF, archive, image or
+    random bytes do not (issue 8: binary served as text/html).
+    """
+    head = body[:4096].lstrip()
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    return len(_BINARY_BYTES.findall(head)) * 50 > len(head)
+
+
+def _disposition_attachment(headers: Any) -> bool:
+    """Whether a response asks the browser to save it as a file (Content-Disposition)."""
+    value = headers.get(b"Content-Disposition") or b""
+    return value.split(b";", 1)[0].strip().lower() == b"attachment"
+
+
+def ignored_error(failure: Failure) -> str:
+    """Map an IgnoreRequest that is not robots.txt to the PageItem error vocabulary."""
+    if failure.check(RedirectLoop):
+        return "redirect_loop"
+    text = str(failure.value)
+    if "max redirections reached" in text:
+        return "too_many_redirects"
+    names = {type(e).__name__ for e in _exception_chain(failure.value)}
+    if "_DecompressionMaxSizeExceeded" in names or "during decompression" in text:
+        # HttpCompressionMiddleware: the body decompresses past max_bytes (a gzip bomb).
+        return "too_large"
+    return f"other:{text}"[:200]
+
+
 def _request(
     url: str, method: str, spider: SiteSpider, callback: Any = None, **kwargs: Any
 ) -> Request | None:
@@ -219,6 +273,23 @@ def read_annual_report(
     return out
 
 
+def peak_rss_kb() -> int:
+    """Return this process's peak resident memory in KiB since it was exec'd.
+
+    /proc's VmHWM belongs to the process image, so a crawl forked from a large parent (a long
+    pytest session: 2.8 GB seen) reports its own peak; ru_maxrss carries the parent's over
+    fork and exec and is only the fallback where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
 class SiteSpider(scrapy.Spider):
     """Crawl all (or the chosen) sites of a config directory for one run.
 
@@ -269,11 +340,29 @@ class SiteSpider(scrapy.Spider):
         self.attachment_max_bytes = min(crawl.attachment_max_bytes, crawl.max_bytes)
         self._scan_pool: Any = None  # twisted ThreadPool, started on the first attachment
         self.pages_scheduled: Counter[str] = Counter()
+        # Claimed (site, URL without session ids) pairs: a link that differs only by a session
+        # id is the page already claimed (issue 8, crawlers.guards.session_free).
         self.scheduled: set[tuple[str, str]] = set()
+        # Hostile sites (issue 8): new targets followed from one page, the share of max_pages a
+        # page other than a start page may claim, and pages per URL pattern (plain links) or
+        # per column (pagination) with the patterns already reported.
+        self.max_links_per_page = crawl.max_links_per_page
+        self.page_share = {sid: max(1, cap // 4) for sid, cap in self.max_pages.items()}
+        self.max_per_pattern = crawl.max_pages_per_pattern
+        self.per_pattern: Counter[tuple[str, str, str]] = Counter()
+        self.traps_reported: set[tuple[str, str, str]] = set()
+        # Per-site rows and error rows emitted, the sites whose start requests are all out, and
+        # whether every start request is: the live per-site progress (CrawlProgress, issue 6).
+        self.site_fetched: Counter[str] = Counter()
+        self.site_errors: Counter[str] = Counter()
+        self.start_issued: set[str] = set()
+        self.start_done = False
         # Resuming: the URLs this run already stored per site, and the stored URLs reached but
         # not yet followed, shallowest first (the order a fetching crawl reaches them).
         self.store: Store | None = None
         self.stored: dict[str, set[str]] = {s.id: set() for s in self.targets}
+        # The same, keyed by the URL without session ids (what _claim compares).
+        self.stored_keys: dict[str, dict[str, str]] = {s.id: {} for s in self.targets}
         self.replay: list[tuple[int, int, str, str]] = []
 
     @classmethod
@@ -286,12 +375,16 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         crawler.signals.connect(spider.stop_scanner, signal=signals.spider_closed)
+        crawler.signals.connect(spider.record_peak_memory, signal=signals.spider_closed)
         return spider
 
     def open_store(self, db_url: str | None) -> None:
         """Open the run's store and read which URLs each site has already stored."""
         self.store = Store(db_url)
         self.stored = {s.id: self.store.fetched_urls(self.run_id, s.id) for s in self.targets}
+        self.stored_keys = {
+            site: {session_free(url): url for url in urls} for site, urls in self.stored.items()
+        }
         done = sum(len(urls) for urls in self.stored.values())
         if done:  # the CLI tells the operator; this line is for the log file
             logger.info("续抓第 %s 次检查：库中已有 %s 个网址，不再重复抓取", self.run_id, done)
@@ -301,6 +394,10 @@ class SiteSpider(scrapy.Spider):
         if self.store is not None:
             self.store.close()
             self.store = None
+
+    def record_peak_memory(self) -> None:
+        """Put the crawl process's peak RSS in the stats dump (issue 8: bounded memory)."""
+        self.crawler.stats.set_value("gongkai/peak_rss_kb", peak_rss_kb())
 
     def apply_settings(self, settings: Settings) -> None:
         """Copy the crawl settings (politeness, limits, UA) and per-site slots into Scrapy."""
@@ -314,6 +411,7 @@ class SiteSpider(scrapy.Spider):
             "DOWNLOAD_DELAY": crawl.delay,
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
             "AUTOTHROTTLE_START_DELAY": crawl.delay,
+            "GONGKAI_RETRY_AFTER_MAX": crawl.retry_after_max,  # crawlers.guards (issue 8)
         }
         slots: dict[str, dict[str, Any]] = {}
         for site in self.targets:
@@ -341,8 +439,13 @@ class SiteSpider(scrapy.Spider):
                     )
                     if request is not None:
                         yield request
+                    if index == len(site.start_urls) - 1 and not self.replay:
+                        # Nothing of this site is left to start (a resumed run's stored pages
+                        # are replayed after every start URL, so it waits for start_done).
+                        self.start_issued.add(site.id)
         for request in self._replay():
             yield request
+        self.start_done = True
 
     def _meta(
         self, site_id: str, url: str, kind: FetchKind, depth: int, referer: str | None
@@ -362,11 +465,44 @@ class SiteSpider(scrapy.Spider):
         return meta
 
     def _claim(self, site_id: str, url: str) -> bool:
-        """Return True the first time (site, url) is seen in this process."""
-        key = (site_id, url)
+        """Return True the first time (site, url without session ids) is seen in this process."""
+        key = (site_id, session_free(url))
         if key in self.scheduled:
             return False
         self.scheduled.add(key)
+        return True
+
+    def _stored_as(self, site_id: str, url: str) -> str | None:
+        """Return the stored URL of this run that `url` is (session ids aside), or None."""
+        if url in self.stored[site_id]:
+            return url
+        return self.stored_keys[site_id].get(session_free(url))
+
+    def _over_cap(self, site_id: str, cap: tuple[str, str] | None, url: str) -> bool:
+        """Count a new page against its URL pattern or column; True once that is full.
+
+        Issue 8: an endless calendar or session-id space, or a 下一页 that never ends, would
+        otherwise take max_pages from the rest of the site. Reported once per pattern.
+        """
+        if cap is None:
+            return False
+        key = (site_id, *cap)
+        if self.per_pattern[key] < self.max_per_pattern:
+            self.per_pattern[key] += 1
+            return False
+        self.crawler.stats.inc_value("gongkai/trap_skipped")
+        if key not in self.traps_reported:
+            self.traps_reported.add(key)
+            what = "网址模式" if cap[0] == "pattern" else "栏目分页"
+            logger.warning(
+                "提示：站点 %s 的%s %s 已抓取 %s 页（max_pages_per_pattern），疑似无限网址空间"
+                "（日历、会话 ID 或无尽分页），其余同类网址不再抓取；如 %s",
+                site_id,
+                what,
+                cap[1],
+                self.max_per_pattern,
+                url,
+            )
         return True
 
     def _page_request(
@@ -379,19 +515,26 @@ class SiteSpider(scrapy.Spider):
         is_home: bool = False,
         list_date: str | None = None,
         column_key: str | None = None,
+        cap: tuple[str, str] | None = None,
+        plain: bool = False,
     ) -> Request | None:
-        """Request an on-site HTML page, within the site's page cap."""
+        """Request an on-site HTML page, within the site's page cap, and `cap`'s if given (a
+        plain link: its URL pattern's)."""
         url = url.split("#", 1)[0]
         if not url.startswith(("http://", "https://")):
             return None
-        if (site_id, url) in self.scheduled:
+        if (site_id, session_free(url)) in self.scheduled:
             return None
         if self.pages_scheduled[site_id] >= self.max_pages[site_id]:
             return None
+        if plain:
+            cap = ("pattern", url_pattern(url))
+        if self._over_cap(site_id, cap, url):
+            return None
         self._claim(site_id, url)
         self.pages_scheduled[site_id] += 1
-        if url in self.stored[site_id]:
-            self._defer(site_id, url, depth)
+        if (stored := self._stored_as(site_id, url)) is not None:
+            self._defer(site_id, stored, depth)
             return None
         meta = self._meta(site_id, url, "page", depth, referer)
         meta.update(gk_home=is_home, gk_list_date=list_date, gk_column_key=column_key)
@@ -404,8 +547,8 @@ class SiteSpider(scrapy.Spider):
         url = url.split("#", 1)[0]
         if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
             return None
-        if url in self.stored[site_id]:
-            self._defer(site_id, url, depth)
+        if (stored := self._stored_as(site_id, url)) is not None:
+            self._defer(site_id, stored, depth)
             return None
         meta = self._meta(site_id, url, kind, depth, referer)
         if kind == "attachment" and self.scan_attachments[site_id]:
@@ -431,8 +574,8 @@ class SiteSpider(scrapy.Spider):
         url = url.split("#", 1)[0]
         if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
             return None
-        if url in self.stored[site_id]:
-            self._defer(site_id, url, depth)
+        if (stored := self._stored_as(site_id, url)) is not None:
+            self._defer(site_id, stored, depth)
             return None
         meta = self._meta(site_id, url, "attachment", depth, item.url)
         meta["gk_report"] = {
@@ -510,6 +653,8 @@ class SiteSpider(scrapy.Spider):
             ctype = headers.get(b"Content-Type")
             if ctype is not None and not _is_html(ctype.decode("latin-1")):
                 raise StopDownload(fail=False)  # a document behind a page link
+            if _disposition_attachment(headers):
+                raise StopDownload(fail=False)  # a file to save, whatever its type says
         elif meta.get("gk_scan") and not meta.get("gk_report"):
             # An attachment to scan: not off-site (those stay status-only), not over the limit.
             if request.url not in self.scope[site_id]:
@@ -583,8 +728,10 @@ class SiteSpider(scrapy.Spider):
         """Count a finished row for the progress line and hand it on."""
         stats = self.crawler.stats
         stats.inc_value("gongkai/fetched")
+        self.site_fetched[item.site_id] += 1
         if item.error is not None or (item.status or 0) >= 400:
             stats.inc_value("gongkai/errors")
+            self.site_errors[item.site_id] += 1
         return item
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
@@ -684,8 +831,11 @@ class SiteSpider(scrapy.Spider):
             yield self._emit(item)
             return
 
-        if response.status < 300 and not _is_html(item.content_type):
-            # A page link that serves a document: it is an attachment, status only.
+        if response.status < 300 and (
+            not _is_html(item.content_type) or _disposition_attachment(response.headers)
+        ):
+            # A page link that serves a document: it is an attachment, status only. So is an
+            # "HTML" body the server asks to save as a file (a browser downloads it fine).
             item.kind = "attachment"
             yield self._emit(item)
             return
@@ -700,6 +850,13 @@ class SiteSpider(scrapy.Spider):
                     response.url,
                     site_id,
                 )
+            yield self._emit(item)
+            return
+        if looks_binary(response.body):
+            # Issue 8: binary data served as text/html; a reader sees garbage, and parsing it
+            # would only invent titles and dates.
+            item.error = "not_html"
+            logger.info("内容不是网页：%s（%s）", item.url, item.content_type)
             yield self._emit(item)
             return
 
@@ -777,11 +934,29 @@ class SiteSpider(scrapy.Spider):
         deeper = depth + 1 <= self.max_depth[site_id]
         kinds = {link.url: link.kind for link in item.links}
         page_year = report_page_year(item)
+        # Issue 8: one page sends the crawl to at most max_links_per_page new targets, and a
+        # page other than a start page claims at most a quarter of max_pages, so a page of
+        # 10,000 links cannot take the whole budget. Counted on claims (stored URLs of a
+        # resumed run too), so a resumed crawl follows exactly what the first one did.
+        claims0, pages0 = len(self.scheduled), self.pages_scheduled[site_id]
+        share = self.page_share[site_id] if depth > 0 else None
+        skipped = 0
+
+        def room(url: str, page: bool) -> bool:
+            nonlocal skipped
+            if len(self.scheduled) - claims0 < self.max_links_per_page and (
+                not page or share is None or self.pages_scheduled[site_id] - pages0 < share
+            ):
+                return True
+            if (site_id, session_free(url.split("#", 1)[0])) not in self.scheduled:
+                skipped += 1
+            return False
+
         # Entries first, so an entry page carries the date its list shows (list_date).
         if deeper:
             for entry in item.entries:
                 kind = kinds.get(entry.url, "page" if entry.url in scope else "external")
-                if kind == "page":
+                if kind == "page" and room(entry.url, True):
                     req = self._page_request(
                         site_id, entry.url, depth + 1, item.url, list_date=entry.date
                     )
@@ -790,15 +965,20 @@ class SiteSpider(scrapy.Spider):
         # Pagination continues the same column at the same depth.
         column_key = item.column_key or item.url
         for url in next_pages:
-            if url in scope:
-                req = self._page_request(site_id, url, depth, item.url, column_key=column_key)
+            if url in scope and room(url, True):
+                req = self._page_request(
+                    site_id, url, depth, item.url, column_key=column_key, cap=("column", column_key)
+                )
                 if req is not None:
                     yield req
         for link in item.links:
             req = None
+            if not room(link.url, link.kind == "page" and deeper):
+                continue
             if link.kind == "page":
                 if deeper:
-                    req = self._page_request(site_id, link.url, depth + 1, item.url)
+                    # A plain link (not a list entry): counted per URL pattern (issue 8).
+                    req = self._page_request(site_id, link.url, depth + 1, item.url, plain=True)
             elif (
                 link.kind == "attachment"
                 and _extension(link.url) in REPORT_EXTENSIONS
@@ -812,6 +992,16 @@ class SiteSpider(scrapy.Spider):
                 req = self._check_request(site_id, link.url, link.kind, depth + 1, item.url)
             if req is not None:
                 yield req
+        if skipped:
+            self.crawler.stats.inc_value("gongkai/links_not_followed", skipped)
+            logger.warning(
+                "提示：页面 %s 链接过多，%s 个链接未跟进（每页最多 %s 个新链接"
+                "（max_links_per_page）；起始页以外的页面最多占用 %s 个页面名额，即 max_pages 的四分之一）",
+                item.url,
+                skipped,
+                self.max_links_per_page,
+                share,
+            )
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """Turn a failed download into a row with status None and an error code."""
@@ -827,9 +1017,16 @@ class SiteSpider(scrapy.Spider):
                         request.meta["gk_url"],
                         request.meta["gk_site"],
                     )
+                    if request.meta.get("gk_referer") is None:
+                        # Issue 8: a start page is the exception. Its row says why the site
+                        # was not audited (checks: 无法检查, robots.txt 禁止抓取), where no
+                        # row read as 首页未出现在抓取记录中, i.e. the site looked down.
+                        item = self._item(request)
+                        item.error = "robots"
+                        yield self._emit(item)
                 return
             item = self._item(request)
-            item.error = f"other:{failure.value}"[:200]
+            item.error = ignored_error(failure)
             yield self._emit(item)
             return
         error = classify_failure(failure)
