@@ -795,7 +795,21 @@ def write_results(
         *[f"- {n}" for n in interpret(s, p, b, profiles)],
         "",
     ]
-    RESULTS.write_text("\n".join(out), "utf-8")
+    RESULTS.write_text("\n".join(out + kept_sections(out)), "utf-8")
+
+
+def kept_sections(out: list[str]) -> list[str]:
+    """Return the old file's sections this script does not write (other benches' results,
+    e.g. hardening figures from tests), so a rewrite never drops them."""
+    if not RESULTS.exists():
+        return []
+    mine = {line for line in out if line.startswith("## ")}
+    kept: list[str] = []
+    for part in RESULTS.read_text("utf-8").split("\n## ")[1:]:
+        heading = "## " + part.split("\n", 1)[0]
+        if heading not in mine:
+            kept += ["## " + part.rstrip("\n"), ""]
+    return kept
 
 
 def profile_section(profiles: dict[str, dict[str, Any]]) -> list[str]:
