@@ -31,6 +31,8 @@ bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/report_bench.py --write
 	$(BIN)/python bench/hostile_bench.py --write
+	$(BIN)/python bench/checks_bench.py --write
+	$(BIN)/python bench/recrawl_bench.py --write
 
 lint: install
 	$(BIN)/ruff check .

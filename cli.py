@@ -1,5 +1,5 @@
 """Command-line interface: `gongkai validate|extract|annual-report|crawl|check|report|run|probe|
-schedule|status|rules|email|serve|demo`."""
+schedule|status|rules|email|serve|demo|worker`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import shlex
@@ -53,6 +54,17 @@ def _parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from exc
+
+
+def _positive_int(text: str) -> int:
+    """Parse a count of at least 1 (--workers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，收到 {text!r}")
+    return value
 
 
 def _width(text: str) -> int:
@@ -131,12 +143,16 @@ def do_crawl(
     resume: int | None = None,
     resume_hint: Callable[[int], str] | None = None,
     on_run: Callable[[int], None] | None = None,
+    full: bool = False,
+    dist: Any = None,
 ) -> int:
-    """Start a run (or continue run `resume`), crawl its sites in one Scrapy subprocess, and
+    """Start a run (or continue run `resume`), crawl its sites in one Scrapy subprocess (or, with
+    `dist` (_coordinator), in `dist.workers` processes sharing the crawl through Redis), and
     return the run id; a failed crawl marks the run incomplete and prints `resume_hint(run_id)`,
     the command that resumes it (None: the run cannot be resumed, e.g. the demo's). `on_run`
     hears the run id before the crawl starts (the run lock records it). The crawl stops at
-    settings.yaml's crawl.time_limit."""
+    settings.yaml's crawl.time_limit. `full` downloads every page again, where a recrawl would
+    otherwise ask conditionally for what the previous run stored (issue 7)."""
     from crawlers.run import TIMED_OUT, run_crawl
 
     log_dir = Path("var") / "logs"
@@ -170,20 +186,28 @@ def do_crawl(
 
     # In a terminal a live per-site table; elsewhere (pipe, log file) the plain 进度 lines.
     names = {s.id: s.name for s in config.sites}
-    live = LiveTable(run_id, [(s, names.get(s, "")) for s in sites]) if wants_live_table() else None
+    live = (
+        LiveTable(run_id, [(s, names.get(s, "")) for s in sites])
+        if wants_live_table() and dist is None  # issue 7: workers print their own lines
+        else None
+    )
     started = time.monotonic()
     try:
         with live if live is not None else contextlib.nullcontext():
-            code = run_crawl(
-                Path(config.root),
-                st.url,
-                run_id,
-                sites,
-                log_file=log_file,
-                progress=live.line if live else lambda line: print(f"  {line}", flush=True),
-                on_status=live.update if live else None,
-                time_limit=config.settings.crawl.time_limit,
-            )
+            if dist is not None:
+                code = _crawl_distributed(dist, config, st, run_id, as_of, sites, log_dir, full)
+            else:
+                code = run_crawl(
+                    Path(config.root),
+                    st.url,
+                    run_id,
+                    sites,
+                    log_file=log_file,
+                    progress=live.line if live else lambda line: print(f"  {line}", flush=True),
+                    on_status=live.update if live else None,
+                    time_limit=config.settings.crawl.time_limit,
+                    full=full,
+                )
     except KeyboardInterrupt:
         st.finish_run(
             run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": "interrupted"}
@@ -194,6 +218,8 @@ def do_crawl(
     counts = st.page_counts(run_id)
     pages = sum(c.get("pages", 0) for c in counts.values())
     print(f"抓取结束：{pages} 个网址，用时 {elapsed:.1f} 秒")
+    if reused := st.reused_pages(run_id):
+        print(f"  其中 {reused} 个页面服务器答复未修改（304），沿用上次检查的解析结果")
     if code != 0:
         exit_as = "timeout" if code == TIMED_OUT else code
         st.finish_run(run_id, "incomplete", {**st.get_run(run_id).stats, "crawl_exit": exit_as})
@@ -204,19 +230,81 @@ def do_crawl(
     return run_id
 
 
+def _crawl_distributed(
+    dist: Any,
+    config: Any,
+    st: Any,
+    run_id: int,
+    as_of: dt.date,
+    sites: list[str],
+    log_dir: Path,
+    full: bool,
+) -> int:
+    """Crawl a run with this machine's workers sharing it through Redis (issue 7); return 0,
+    TIMED_OUT or 1 (the crawl did not finish) as run_crawl would."""
+    from crawlers.distributed import REDIS_ERRORS, mask_url, run_workers
+    from crawlers.run import TIMED_OUT
+
+    coord = dist.coordinator
+    print(
+        f"分布式抓取：本机 {dist.workers} 个 worker，Redis {mask_url(coord.url)}（键前缀 "
+        f"{coord.prefix}）；其他机器运行 gongkai worker 即可加入（日志：{log_dir}/crawl-run-{run_id}-*.log）"
+    )
+    try:
+        outcome, summary = run_workers(
+            coord,
+            config,
+            st.url,
+            run_id,
+            as_of.isoformat(),
+            sites,
+            dist.workers,
+            log_dir=log_dir,
+            progress=lambda line: print(f"  {line}", flush=True),
+            time_limit=config.settings.crawl.time_limit,
+            full=full,
+        )
+    except REDIS_ERRORS as exc:
+        _err(f"分布式抓取无法使用 Redis {mask_url(coord.url)}：{exc}")
+        return 1
+    if summary:
+        line = f"分布式抓取：共 {summary['workers']} 个 worker 参与"
+        if summary["dead_workers"]:
+            line += (
+                f"，其中 {summary['dead_workers']} 个中途失联，它们未完成的 {summary['recovered']} 个"
+                "请求已由其他 worker 重新抓取"
+            )
+        print(line)
+    return {"finished": 0, "timeout": TIMED_OUT}.get(outcome, 1)
+
+
 def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[Any], list[Any]]:
     """Evaluate the rules on a stored run and save the findings."""
     from checks.history import annotate, load_previous
-    from checks.runner import attach_probes, run_checks
+    from checks.runner import (
+        check_workers,
+        open_stored_snapshots,
+        run_checks,
+        run_checks_in_processes,
+        stored_snapshots,
+    )
     from checks.scoring import score_run
 
-    run_sites = st.run_sites(run_id)
-    snapshots = {s.site_id: st.load_snapshot(run_id, s.site_id) for s in run_sites}
-    # site_unreachable judges the week of stored probes before the audit date (19号).
-    attach_probes(st, snapshots, as_of)
+    crawled = {s.site_id for s in st.run_sites(run_id)}
     # A run may cover a subset of the configured sites (`--site`): judge only those.
-    scoped = dataclasses.replace(config, sites=[s for s in config.sites if s.id in snapshots])
-    findings, outcomes = run_checks(snapshots, scoped, as_of)
+    scoped = dataclasses.replace(config, sites=[s for s in config.sites if s.id in crawled])
+    # One site's snapshot at a time, with the week of stored probes before the audit date
+    # that site_unreachable judges (19号): memory is bounded per site (issue 7). A large run is
+    # spread over worker processes (settings.yaml checks.workers), each opening the store.
+    workers = check_workers(config.settings.checks.workers, len(scoped.sites))
+    if workers > 1:
+        opener = functools.partial(
+            open_stored_snapshots, st.url, st.schema, run_id, sorted(crawled), as_of
+        )
+        findings, outcomes = run_checks_in_processes(opener, scoped, as_of, workers)
+    else:
+        snapshots = stored_snapshots(st, run_id, crawled, as_of)
+        findings, outcomes = run_checks(snapshots, scoped, as_of)
     # New / persisting / resolved against each site's previous complete run.
     findings, history = annotate(findings, outcomes, load_previous(st, run_id), as_of)
     # Scorecards under the configured frameworks (19号 veto / deductions / 预警 / rank), stored
@@ -446,6 +534,12 @@ def _resume_hint(args: argparse.Namespace) -> Callable[[int], str]:
             parts += ["--db", args.db]
         if getattr(args, "out", "report") != "report":
             parts += ["--out", args.out]
+        if getattr(args, "full", False):
+            parts.append("--full")
+        if getattr(args, "workers", None):
+            parts += ["--workers", str(args.workers)]
+        if getattr(args, "redis", None):
+            parts += ["--redis", args.redis]
         return shlex.join(parts)
 
     return hint
@@ -519,12 +613,67 @@ def _run_lock(args: argparse.Namespace, config: Any, st: Any) -> Iterator[Any]:
         raise SystemExit(EXIT_INCOMPLETE) from None
 
 
+def _coordinator(args: argparse.Namespace, config: Any, st: Any, what: str) -> Any:
+    """Check what a distributed crawl needs (issue 7): a Redis URL that answers and a
+    PostgreSQL store; return its crawlers.distributed.Coordinator, or exit 2 (config) / 3."""
+    import conf
+    from crawlers.distributed import Coordinator, DistributedError
+
+    url = getattr(args, "redis", None) or os.environ.get("GONGKAI_REDIS")
+    url = url or config.settings.crawl.redis_url
+    if not url:
+        _err(
+            f"{what}需要 Redis 来共享待抓队列和已抓记录：请在 settings.yaml 的 crawl.redis_url 中填写，"
+            "或加 --redis redis://127.0.0.1:6379/0（也可用环境变量 GONGKAI_REDIS）。"
+        )
+        raise SystemExit(EXIT_CONFIG)
+    try:
+        conf.check_redis_url(url)
+    except ValueError as exc:
+        _err(f"Redis 地址 {exc}。")
+        raise SystemExit(EXIT_CONFIG) from None
+    backend = st.engine.dialect.name
+    if backend != "postgresql":
+        _err(
+            f"{what}需要 PostgreSQL 数据库：各 worker 把页面写入同一个库，而当前数据库 {st.display_url}"
+            f"（{backend}）不能被多个进程或多台机器共享。请用 --db postgresql+psycopg://用户@主机/库名"
+            "、环境变量 GONGKAI_DB 或 settings.yaml 的 database 指定 PostgreSQL。"
+        )
+        raise SystemExit(EXIT_CONFIG)
+    coord = Coordinator(url, config.settings.crawl.redis_prefix)
+    try:
+        coord.ping()
+    except DistributedError as exc:
+        _err(str(exc))
+        raise SystemExit(EXIT_INCOMPLETE) from None
+    return coord
+
+
+@dataclasses.dataclass(frozen=True)
+class _Distributed:
+    """A distributed crawl to run (issue 7): its Redis and how many workers this machine runs."""
+
+    coordinator: Any
+    workers: int
+
+
+def _distributed(args: argparse.Namespace, config: Any, st: Any) -> _Distributed | None:
+    """Return the distributed crawl `--workers N` asks for (checked), or None (one process)."""
+    if not getattr(args, "workers", None):
+        if getattr(args, "redis", None):
+            _err("--redis 只用于分布式抓取，请同时指定 --workers N。")
+            raise SystemExit(EXIT_CONFIG)
+        return None
+    return _Distributed(_coordinator(args, config, st, "分布式抓取（--workers）"), args.workers)
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the configured sites into a new run, or continue an unfinished one (--resume)."""
     _check_resume_args(args)
     config = _load_config(args.config)
     _check_sites(args, config)
     st = _open_store(_db_url(args, config))
+    dist = _distributed(args, config, st)
     with _run_lock(args, config, st) as lock:
         if args.resume is not None:
             run = _resume_run(args, config, st)
@@ -536,6 +685,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 resume=run.id,
                 resume_hint=_resume_hint(args),
                 on_run=lock.set_run,
+                full=args.full,
+                dist=dist,
             )
         else:
             run_id = do_crawl(
@@ -545,9 +696,99 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 args.site,
                 resume_hint=_resume_hint(args),
                 on_run=lock.set_run,
+                full=args.full,
+                dist=dist,
             )
     print(f"已保存为第 {run_id} 次检查。下一步：gongkai check --run {run_id}")
     return EXIT_OK if st.get_run(run_id).status != "incomplete" else EXIT_INCOMPLETE
+
+
+def _await_crawl(coord: Any) -> dict[str, Any]:
+    """Return the announced distributed crawl, waiting until one starts (gongkai worker)."""
+    from crawlers.distributed import mask_url
+
+    told = False
+    while True:
+        current = coord.current()
+        if current is not None and not coord.finished(int(current["run_id"])):
+            return current
+        if not told:
+            print(
+                f"等待分布式抓取开始（Redis {mask_url(coord.url)}，键前缀 {coord.prefix}）；"
+                "按 Ctrl-C 退出。",
+                flush=True,
+            )
+            told = True
+        time.sleep(0.5)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Join a distributed crawl as one more worker (issue 7)."""
+    import socket
+
+    import store
+    from crawlers.distributed import REDIS_ERRORS, config_fingerprint, join_crawl, mask_url
+
+    config = _load_config(args.config)
+    st = _open_store(_db_url(args, config))
+    coord = _coordinator(args, config, st, "gongkai worker")
+    try:
+        crawl = _await_crawl(coord)
+    except REDIS_ERRORS as exc:
+        _err(f"无法读取 Redis {mask_url(coord.url)}：{exc}")
+        return EXIT_INCOMPLETE
+    run_id = int(crawl["run_id"])
+    sites = [str(x) for x in crawl.get("sites") or []]
+    try:
+        run = st.get_run(run_id)
+        same_run = str(run.as_of) == crawl.get("as_of") and sorted(
+            x.site_id for x in st.run_sites(run_id)
+        ) == sorted(sites)
+    except store.StoreError:
+        same_run = False
+    if not same_run:
+        _err(
+            f"本机数据库 {st.display_url} 中没有正在分布式抓取的第 {run_id} 次检查（检查日期 "
+            f"{crawl.get('as_of')}）：worker 必须连接发起方所用的同一个 PostgreSQL 数据库（--db）。"
+        )
+        return EXIT_CONFIG
+    missing = [sid for sid in sites if sid not in {x.id for x in config.sites}]
+    if missing:
+        _err(
+            f"本机配置目录 {config.root} 中没有站点：{', '.join(missing)}；请使用与发起方相同的 sites.yaml。"
+        )
+        return EXIT_CONFIG
+    if config_fingerprint(config, sites) != crawl.get("config"):
+        _err(
+            f"本机配置目录 {config.root} 与发起方（{crawl.get('coordinator')}）不一致：站点设置或 "
+            "settings.yaml 的 crawl 部分不同。各机器必须使用相同的配置，否则抓取范围和限速会不一致。"
+        )
+        return EXIT_CONFIG
+    name = args.name or socket.gethostname().split(".")[0] or "worker"
+    print(
+        f"加入第 {run_id} 次检查的分布式抓取（发起方 {crawl.get('coordinator')}，"
+        f"{len(sites)} 个站点），本 worker：{name}",
+        flush=True,
+    )
+    log_dir = Path("var") / "logs"
+    worker = join_crawl(
+        coord,
+        crawl,
+        config,
+        st.url,
+        name,
+        log_dir=log_dir,
+        progress=lambda line: print(f"  {line}", flush=True),
+    )
+    if worker.finished:
+        print(f"第 {run_id} 次检查的分布式抓取已完成，本 worker 退出。")
+        return EXIT_OK
+    why = worker.reason or f"退出代码 {worker.code}"
+    _err(
+        f"本 worker 未完成（{why}），详见 {log_dir}/crawl-run-{run_id}-{name}.log；"
+        "它未完成的请求会由其他 worker 重新抓取。"
+    )
+    return EXIT_INCOMPLETE
 
 
 def _resolve_run(st: Any, requested: int | None) -> int:
@@ -606,17 +847,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     _check_sites(args, config)
     st = _open_store(_db_url(args, config))
+    dist = _distributed(args, config, st)
     with _run_lock(args, config, st) as lock:
         hint = _resume_hint(args)
         if args.resume is not None:
             run = _resume_run(args, config, st)
             as_of = run.as_of
             run_id = do_crawl(
-                config, st, as_of, None, resume=run.id, resume_hint=hint, on_run=lock.set_run
+                config,
+                st,
+                as_of,
+                None,
+                resume=run.id,
+                resume_hint=hint,
+                on_run=lock.set_run,
+                full=args.full,
+                dist=dist,
             )
         else:
             as_of = args.as_of or _today()
-            run_id = do_crawl(config, st, as_of, args.site, resume_hint=hint, on_run=lock.set_run)
+            run_id = do_crawl(
+                config,
+                st,
+                as_of,
+                args.site,
+                resume_hint=hint,
+                on_run=lock.set_run,
+                full=args.full,
+                dist=dist,
+            )
         do_check(config, st, run_id, as_of)
     index = do_report(st, run_id, Path(args.out))
     print()
@@ -855,6 +1114,15 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_redis(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="分布式抓取使用的 Redis，如 redis://127.0.0.1:6379/0"
+        "（默认取 GONGKAI_REDIS 或 settings.yaml 的 crawl.redis_url）",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one teaching --help per subcommand."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -929,10 +1197,19 @@ def build_parser() -> argparse.ArgumentParser:
             + (" --out report/" if name == "run" else "")
             + f"\n  gongkai {name} --site portal --site water-co"
             + f"\n  gongkai {name} --resume 3                 续抓被中断的第 3 次检查"
-            + f"\n  gongkai {name} --site portal --wait       另一项检查进行中时等待其结束\n\n"
+            + f"\n  gongkai {name} --site portal --wait       另一项检查进行中时等待其结束"
+            + f"\n  gongkai {name} --workers 3 --db postgresql+psycopg://gongkai@127.0.0.1/gongkai"
+            "\n                                          本机 3 个进程分布式抓取（另需 Redis）"
+            + f"\n  gongkai {name} --full                     全部重新下载，不按条件抓取\n\n"
+            "再次检查时，上次已保存且服务器提供 ETag/Last-Modified 的文章页按条件抓取：未修改（304）的"
+            "沿用上次的解析结果，首页和列表页总是重新下载。\n\n"
             "同一数据库同时只进行一项检查（运行锁）：其他检查进行中时，不加 --wait 则拒绝并说明由谁、"
             "自何时占用。只重新检查部分站点时，其余站点最近一次的结果保留，"
             "gongkai report --latest 合并各站点最近一次完成的检查。\n\n"
+            "分布式抓取（--workers N）：本机启动 N 个抓取进程共享这一次抓取，其他机器运行 gongkai worker "
+            "随时加入；同一主机的请求间隔和并发数对全部进程合计生效，某个进程中途退出时它未完成的请求由"
+            "其他进程重新抓取。需要 PostgreSQL 数据库（--db）和 Redis（--redis 或 settings.yaml 的 "
+            "crawl.redis_url），详见 README“分布式抓取”。\n\n"
             "退出码：0 全部通过；1 有规则不通过；2 配置有误；3 检查未完成（含被运行锁拒绝）。",
             formatter_class=fmt,
         )
@@ -949,9 +1226,52 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--wait", action="store_true", help="另一项检查正在进行时等待其结束，而不是拒绝"
         )
+        p.add_argument(
+            "--full",
+            action="store_true",
+            help="全部重新下载：不向服务器询问页面是否修改过（默认对上次检查已保存的文章页按条件抓取）",
+        )
+        p.add_argument(
+            "--workers",
+            type=_positive_int,
+            metavar="N",
+            help="分布式抓取：本机启动 N 个抓取进程，通过 Redis 共享待抓队列和已抓记录，"
+            "页面写入 PostgreSQL；其他机器用 gongkai worker 加入",
+        )
+        _add_redis(p)
         if name == "run":
             p.add_argument("--out", default="report", metavar="DIR", help="报告目录，默认 report/")
         p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "worker",
+        help="在另一台机器上加入分布式抓取",
+        description="加入正在进行的分布式抓取（由另一台机器上的 gongkai crawl/run --workers N 发起），"
+        "作为又一个抓取进程分担工作：从 Redis 领取待抓请求，页面写入同一个 PostgreSQL 数据库。"
+        "当前没有分布式抓取时等待其开始；这次抓取完成后退出。\n\n"
+        "本机需要与发起方相同的 sites.yaml 和 settings.yaml（crawl 部分），并能访问同一个 Redis "
+        "和 PostgreSQL；地址可以不同（如用内网 IP）。worker 随时可以加入或停止：被停止或失联的 "
+        "worker 未完成的请求，在心跳超时（crawl.worker_timeout，默认 30 秒）后由其他 worker 重新抓取。",
+        epilog="示例：\n"
+        "  # 机器 A：发起抓取，本机 2 个进程\n"
+        "  gongkai crawl --workers 2 --db postgresql+psycopg://gongkai@10.0.0.5/gongkai "
+        "--redis redis://10.0.0.5:6379/0\n"
+        "  # 机器 B、C……：加入\n"
+        "  gongkai worker --db postgresql+psycopg://gongkai@10.0.0.5/gongkai "
+        "--redis redis://10.0.0.5:6379/0\n\n"
+        "退出码：0 抓取完成；2 配置有误（如本机配置与发起方不一致、数据库不是 PostgreSQL）；"
+        "3 未完成（如无法连接 Redis、本 worker 异常退出）。",
+        formatter_class=fmt,
+    )
+    _add_config(p)
+    _add_db(p)
+    _add_redis(p)
+    p.add_argument(
+        "--name",
+        metavar="NAME",
+        help="worker 名称，用于日志和进度（默认本机主机名）",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser(
         "check",

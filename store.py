@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 import os
 import re
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from checks.model import (
     Probe,
     SiteSnapshot,
 )
-from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem
+from crawlers.items import DateCandidate, EntryOut, LinkOut, PageItem, ReportOut, report_year
 
 if TYPE_CHECKING:
     from conf import Site
@@ -74,6 +76,19 @@ class SiteInfo:
     profile: str | None
     not_applicable: list[str]
     allowed_domains: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class RecrawlHint:
+    """A URL as an earlier run stored it, for a conditional recrawl (issue 7)."""
+
+    etag: str | None
+    last_modified: str | None
+    is_home: bool
+    is_list: bool  # a home or list page, or one with pagination: it reveals new entries
+    list_date: str | None  # the list date its entry carried (its `list` date candidate)
+    extract_version: str | None
+    complete: bool  # a parsed page stored whole (main text included): reusable on a 304
 
 
 # ---------------------------------------------------------------------------------------------
@@ -577,6 +592,25 @@ def _migration_scheduler_jobs(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+# Weekly recrawl (issue 7): pages columns added by _migration_recrawl, with their DDL types.
+_RECRAWL_PAGE_COLUMNS = (
+    ("etag", "TEXT"),
+    ("last_modified", "TEXT"),
+    ("reused_from", "INTEGER"),
+    ("text_chars", "INTEGER"),
+    ("extract_version", "VARCHAR(40)"),
+)
+
+
+def _migration_recrawl(conn: Connection) -> None:
+    """Add pages.etag/last_modified (the response's validators), reused_from (the run whose
+    extraction a 304 row copies), text_chars (its main text's length, so a missing page_texts
+    row is noticed) and extract_version, for conditional recrawls (issue 7). Touches nothing
+    another migration adds, so its place in MIGRATIONS does not matter."""
+    for column, ddl_type in _RECRAWL_PAGE_COLUMNS:
+        conn.execute(sa.text(f"ALTER TABLE pages ADD COLUMN {column} {ddl_type}"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_1,
     _migration_2,
@@ -596,6 +630,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _migration_privacy_scan,
     _migration_mute_expires,
     _migration_scheduler_jobs,
+    _migration_recrawl,
 ]
 
 _BOOKKEEPING = sa.MetaData()
@@ -649,6 +684,12 @@ _T["pages"].append_column(sa.Column("privacy_scan", sa.JSON))
 # Migration _migration_mute_expires. NULL: not muted, or saved before it.
 _T["findings"].append_column(sa.Column("mute_expires", sa.Date))
 _T["resolved"].append_column(sa.Column("mute_expires", sa.Date))
+# Migration _migration_recrawl. NULL on rows written before it: never reused by a recrawl.
+_T["pages"].append_column(sa.Column("etag", sa.Text))
+_T["pages"].append_column(sa.Column("last_modified", sa.Text))
+_T["pages"].append_column(sa.Column("reused_from", sa.Integer))
+_T["pages"].append_column(sa.Column("text_chars", sa.Integer))
+_T["pages"].append_column(sa.Column("extract_version", sa.String(40)))
 runs_t = _T["runs"]
 run_sites_t = _T["run_sites"]
 pages_t = _T["pages"]
@@ -663,6 +704,49 @@ scores_t = _T["scores"]
 probes_t = _T["probes"]
 page_texts_t = _T["page_texts"]
 locks_t = _T["locks"]
+
+
+def _by_url_statements() -> dict[str, Any]:
+    """Build the prebuilt one-URL reads of page_item, recrawl_hint and reusable_item, bound to
+    :run, :site and :url."""
+    p, t, lk, en, ar = pages_t.c, page_texts_t.c, links_t.c, entries_t.c, annual_reports_t.c
+    run, site, url = sa.bindparam("run"), sa.bindparam("site"), sa.bindparam("url")
+    with_text = pages_t.outerjoin(
+        page_texts_t, sa.and_(t.run_id == p.run_id, t.site_id == p.site_id, t.url == p.url)
+    )
+    page_key = (p.run_id == run, p.site_id == site, p.url == url)
+    return {
+        "pages": sa.select(pages_t).where(*page_key),
+        "links": sa.select(lk.target_url, lk.text, lk.kind, lk.hidden)
+        .where(lk.run_id == run, lk.site_id == site, lk.source_url == url)
+        .order_by(lk.id),
+        "entries": sa.select(en.title, en.url, en.date, en.position)
+        .where(en.run_id == run, en.site_id == site, en.page_url == url)
+        .order_by(en.position),
+        "hint": sa.select(
+            p.kind,
+            p.status,
+            p.error,
+            p.page_type,
+            p.is_home,
+            p.etag,
+            p.last_modified,
+            p.date_candidates,
+            p.next_pages,
+            p.text_chars,
+            p.extract_version,
+            t.chars,
+        )
+        .select_from(with_text)
+        .where(*page_key),
+        "text": sa.select(p.text_chars, t.chars, t.body).select_from(with_text).where(*page_key),
+        "report": sa.select(annual_reports_t).where(
+            ar.run_id == run, ar.site_id == site, ar.url == url
+        ),
+    }
+
+
+_BY_URL = _by_url_statements()
 # zlib level 1: about 2x on Chinese main text at 60 % of level 6's CPU (real-world pages).
 _TEXT_ZLIB_LEVEL = 1
 
@@ -710,7 +794,48 @@ def _json_default(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     """Encode JSON keeping Chinese readable in the database."""
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return _ENCODER.encode(value)
+
+
+# What json.dumps(value, ensure_ascii=False, default=_json_default) builds for every call,
+# built once: a page row has a dozen JSON columns (issue 7: CPU per page).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def _raw_json(column: sa.ColumnElement[Any], conn: Connection) -> sa.ColumnElement[Any]:
+    """Select a JSON column as its stored text on SQLite, for _from_json (issue 7).
+
+    Most page rows hold `{}`, `[]` or null there: decoding those without json.loads and without
+    SQLAlchemy's per-value processing is a large part of loading 3,000 pages. PostgreSQL's
+    driver decodes JSON itself, so the column is selected unchanged there.
+    """
+    if conn.dialect.name == "sqlite":
+        return sa.type_coerce(column, sa.Text).label(column.key)
+    return column
+
+
+def _from_json(value: Any) -> Any:
+    """Decode a JSON column selected through _raw_json (already decoded on PostgreSQL)."""
+    if value.__class__ is not str:
+        return value
+    if value == "{}":
+        return {}
+    if value == "[]":
+        return []
+    if value == "null":
+        return None
+    return json.loads(value)
+
+
+def _text_dict(value: Any, memo: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Return a fresh copy of a JSON object of strings (or {} for null), decoding each distinct
+    stored text once: every page of a site repeats the same footer (issue 7)."""
+    if value.__class__ is not str:
+        return dict(value or {})
+    decoded = memo.get(value)
+    if decoded is None:
+        decoded = memo[value] = dict(_from_json(value) or {})
+    return dict(decoded)
 
 
 def _natural_key(url: str) -> tuple[tuple[int, int, str], ...]:
@@ -731,6 +856,71 @@ def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     """Yield consecutive slices of at most `size` items."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# Issue 7: for an executemany SQLAlchemy builds and type-processes every row in Python, about a
+# fifth of the crawl's store CPU (a page writes one row and some 20 link rows). On SQLite the
+# rows go to the driver directly instead: the same INSERT, each value through its column's own
+# bind processor (JSON, dates, booleans), one executemany. Keyed by dialect, table and keys.
+_INSERTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows as conn.execute(table.insert(), rows) does (SQLite: without the per-row
+    overhead). Rows with differing keys, or a table with Python-side defaults, take the
+    SQLAlchemy path."""
+    dialect = conn.dialect
+    keys = tuple(rows[0])
+    plan = None
+    if (
+        dialect.name == "sqlite"
+        and dialect.paramstyle == "qmark"
+        and all(len(row) == len(keys) for row in rows)
+    ):
+        memo = _INSERTS.setdefault(dialect, {})
+        plan = memo.get((table.name, keys), False)
+        if plan is False:
+            plan = memo[(table.name, keys)] = _insert_plan(dialect, table, keys)
+    if plan is None:
+        conn.execute(table.insert(), rows)
+        return
+    sql, processed = plan
+    values = operator.itemgetter(*keys)
+    try:
+        if len(keys) == 1:
+            params = [(values(row),) for row in rows]
+        elif not processed:
+            params = [values(row) for row in rows]
+        else:
+            params = []
+            for row in rows:
+                param = list(values(row))
+                for i, process in processed:
+                    param[i] = process(param[i])
+                params.append(tuple(param))
+    except KeyError:  # a row with other keys of the same count
+        conn.execute(table.insert(), rows)
+        return
+    conn.exec_driver_sql(sql, params)
+
+
+def _insert_plan(dialect: Any, table: sa.Table, keys: tuple[str, ...]) -> Any:
+    """Return (INSERT text, [(position, bind processor)]) for _insert_rows, or None to let
+    SQLAlchemy insert (unknown keys, or a default SQLAlchemy would fill in)."""
+    if any(k not in table.c for k in keys):
+        return None
+    if any(c.default is not None for c in table.c if c.key not in keys):
+        return None
+    quote = dialect.identifier_preparer.quote
+    columns = [table.c[k] for k in keys]
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(c.name) for c in columns)}) VALUES ({', '.join('?' for _ in keys)})"
+    )
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    return sql, [(i, p) for i, p in enumerate(processors) if p is not None]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -1138,15 +1328,15 @@ class Store:
                             pages_t.c.url.in_(chunk),
                         )
                     )
-            conn.execute(pages_t.insert(), page_rows)
+            _insert_rows(conn, pages_t, page_rows)
             if link_rows:
-                conn.execute(links_t.insert(), link_rows)
+                _insert_rows(conn, links_t, link_rows)
             if entry_rows:
-                conn.execute(entries_t.insert(), entry_rows)
+                _insert_rows(conn, entries_t, entry_rows)
             if report_rows:
-                conn.execute(annual_reports_t.insert(), report_rows)
+                _insert_rows(conn, annual_reports_t, report_rows)
             if text_rows:
-                conn.execute(page_texts_t.insert(), text_rows)
+                _insert_rows(conn, page_texts_t, text_rows)
 
     @staticmethod
     def _page_row(item: PageItem) -> dict[str, Any]:
@@ -1188,6 +1378,12 @@ class Store:
             "notice": item.notice,
             "guide": item.guide,
             "interaction": item.interaction,
+            "etag": item.etag,
+            "last_modified": item.last_modified,
+            "reused_from": item.reused_from,
+            # Checked against page_texts before a recrawl reuses the row (issue 7).
+            "text_chars": len(item.body_text or ""),
+            "extract_version": item.extract_version,
         }
 
     def fetched_urls(self, run_id: int, site_id: str | None = None) -> set[str]:
@@ -1204,25 +1400,19 @@ class Store:
         A resumed crawl continues from stored pages with this instead of fetching them again.
         Links come back one per target, as add_pages keeps them.
         """
-        key = (pages_t.c.run_id == run_id, pages_t.c.site_id == site_id)
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(pages_t).where(*key, pages_t.c.url == url)).first()
-            if r is None:
-                return None
-            link_rows = conn.execute(
-                sa.select(links_t.c.target_url, links_t.c.text, links_t.c.kind, links_t.c.hidden)
-                .where(links_t.c.run_id == run_id, links_t.c.site_id == site_id)
-                .where(links_t.c.source_url == url)
-                .order_by(links_t.c.id)
-            ).all()
-            entry_rows = conn.execute(
-                sa.select(
-                    entries_t.c.title, entries_t.c.url, entries_t.c.date, entries_t.c.position
-                )
-                .where(entries_t.c.run_id == run_id, entries_t.c.site_id == site_id)
-                .where(entries_t.c.page_url == url)
-                .order_by(entries_t.c.position)
-            ).all()
+            return self._page_item(conn, {"run": run_id, "site": site_id, "url": url})
+
+    @staticmethod
+    def _page_item(conn: Connection, key: dict[str, Any]) -> PageItem | None:
+        """page_item on an open connection; `key` binds run, site and url (_BY_URL)."""
+        # Prebuilt statements: building a select costs several times what running it does,
+        # and a recrawl reads a stored page for every 304 (issue 7).
+        r = conn.execute(_BY_URL["pages"], key).first()
+        if r is None:
+            return None
+        link_rows = conn.execute(_BY_URL["links"], key).all()
+        entry_rows = conn.execute(_BY_URL["entries"], key).all()
         return PageItem(
             run_id=r.run_id,
             site_id=r.site_id,
@@ -1271,7 +1461,70 @@ class Store:
             notice=r.notice,
             guide=r.guide,
             interaction=r.interaction,
+            etag=r.etag,
+            last_modified=r.last_modified,
+            reused_from=r.reused_from,
+            extract_version=r.extract_version,
         )
+
+    def recrawl_hint(self, run_id: int, site_id: str, url: str) -> RecrawlHint | None:
+        """Return what a recrawl needs to know about a URL stored by an earlier run, or None.
+
+        Issue 7: the next run sends the validators back and, on 304 Not Modified, reuses the
+        row; `complete` says the row can be reused (a parsed page whose main text is stored).
+        """
+        with self.engine.connect() as conn:
+            r = conn.execute(_BY_URL["hint"], {"run": run_id, "site": site_id, "url": url}).first()
+        if r is None:
+            return None
+        list_date = next((v for s, v in r.date_candidates or [] if s == "list"), None)
+        parsed = (
+            r.kind == "page"
+            and r.error is None
+            and r.status is not None
+            and 200 <= r.status < 300
+            and r.page_type is not None
+        )
+        return RecrawlHint(
+            etag=r.etag,
+            last_modified=r.last_modified,
+            is_home=bool(r.is_home),
+            is_list=r.page_type in ("home", "list") or bool(r.next_pages),
+            list_date=list_date,
+            extract_version=r.extract_version,
+            complete=parsed and r.text_chars is not None and r.text_chars == (r.chars or 0),
+        )
+
+    def reusable_item(self, run_id: int, site_id: str, url: str) -> PageItem | None:
+        """Return a stored page with everything a new run's copy needs (main text, annual
+        report), or None when it is gone or a piece is missing (issue 7: 304 reuse)."""
+        key = {"run": run_id, "site": site_id, "url": url}
+        with self.engine.connect() as conn:
+            item = self._page_item(conn, key)
+            if item is None:
+                return None
+            text = conn.execute(_BY_URL["text"], key).first()
+            # Only a page titled as an annual report has one (spiders.site.report_page_year).
+            report = (
+                conn.execute(_BY_URL["report"], key).first()
+                if report_year(item.title) is not None
+                else None
+            )
+        if text is None or text.text_chars != (text.chars or 0):
+            return None
+        if text.body is not None:
+            item.body_text = zlib.decompress(text.body).decode("utf-8")
+        if report is not None:
+            item.annual_report = ReportOut(
+                year=report.year,
+                title=report.title,
+                format=report.format,
+                pub_date=report.pub_date.isoformat() if report.pub_date else None,
+                source_url=report.source_url,
+                data=report.data,
+                error=report.error,
+            )
+        return item
 
     def body_texts(
         self, run_id: int, site_id: str, urls: Iterable[str] | None = None
@@ -1304,6 +1557,14 @@ class Store:
                 for url, body in rows:
                     yield url, zlib.decompress(body).decode("utf-8")
 
+    def reused_pages(self, run_id: int) -> int:
+        """Return how many of a run's rows reuse an earlier run's extraction (304, issue 7)."""
+        query = sa.select(sa.func.count()).where(
+            pages_t.c.run_id == run_id, pages_t.c.reused_from.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def page_counts(self, run_id: int) -> dict[str, dict[str, int]]:
         """Return per site: URLs fetched (`pages`), answered OK, failed, and HTML pages (`html`)."""
         failed = sa.or_(
@@ -1332,7 +1593,12 @@ class Store:
         }
 
     def load_snapshot(self, run_id: int, site_id: str) -> SiteSnapshot:
-        """Build the check input for one site of a run from the stored crawl."""
+        """Build the check input for one site of a run from the stored crawl.
+
+        Reads only the columns checks use, one site at a time (issue 7: a 300-site run is
+        checked site by site, see checks.runner.run_checks).
+        """
+        pc, lc, ec = pages_t.c, links_t.c, entries_t.c
         with self.engine.connect() as conn:
             site = conn.execute(
                 sa.select(run_sites_t.c.start_urls).where(
@@ -1342,19 +1608,49 @@ class Store:
             if site is None:
                 raise StoreError(f"运行 #{run_id} 中没有站点“{site_id}”")
             page_rows = conn.execute(
-                sa.select(pages_t)
-                .where(pages_t.c.run_id == run_id, pages_t.c.site_id == site_id)
-                .order_by(pages_t.c.id)
+                sa.select(
+                    pc.id,
+                    pc.url,
+                    pc.kind,
+                    pc.status,
+                    pc.error,
+                    pc.final_url,
+                    pc.content_type,
+                    pc.is_home,
+                    pc.depth,
+                    pc.referer,
+                    pc.fetched_at,
+                    pc.page_type,
+                    pc.title,
+                    pc.pub_date,
+                    pc.date_source,
+                    _raw_json(pc.date_candidates, conn),
+                    pc.column_name,
+                    pc.column_source,
+                    pc.column_key,
+                    _raw_json(pc.metas, conn),
+                    pc.text_snippet,
+                    pc.placeholder,
+                    _raw_json(pc.footer, conn),
+                    _raw_json(pc.catalogue, conn),
+                    _raw_json(pc.privacy, conn),
+                    _raw_json(pc.privacy_scan, conn),
+                    _raw_json(pc.notice, conn),
+                    _raw_json(pc.guide, conn),
+                    _raw_json(pc.interaction, conn),
+                ).where(pc.run_id == run_id, pc.site_id == site_id)
             ).all()
+            # Crawl order, sorted here: SQLite would copy every wide row into a sort (issue 7).
+            page_rows.sort(key=operator.itemgetter(0))
             link_rows = conn.execute(
-                sa.select(links_t)
-                .where(links_t.c.run_id == run_id, links_t.c.site_id == site_id)
-                .order_by(links_t.c.id)
+                sa.select(lc.source_url, lc.target_url, lc.text, lc.kind, lc.hidden)
+                .where(lc.run_id == run_id, lc.site_id == site_id)
+                .order_by(lc.id)
             ).all()
             entry_rows = conn.execute(
-                sa.select(entries_t)
-                .where(entries_t.c.run_id == run_id, entries_t.c.site_id == site_id)
-                .order_by(entries_t.c.id)
+                sa.select(ec.page_url, ec.title, ec.url, ec.date, ec.position)
+                .where(ec.run_id == run_id, ec.site_id == site_id)
+                .order_by(ec.id)
             ).all()
             report_rows = conn.execute(
                 sa.select(annual_reports_t)
@@ -1363,49 +1659,71 @@ class Store:
             ).all()
 
         pages: dict[str, Page] = {}
-        for r in page_rows:
-            pages[r.url] = Page(
-                url=r.url,
-                kind=r.kind,
-                status=r.status,
-                error=r.error,
-                final_url=r.final_url,
-                content_type=r.content_type,
-                is_home=bool(r.is_home),
-                depth=r.depth,
-                referer=r.referer,
-                fetched_at=r.fetched_at,
-                page_type=r.page_type,
-                title=r.title,
-                pub_date=r.pub_date,
-                date_source=r.date_source,
-                date_candidates=[(str(s), str(v)) for s, v in r.date_candidates],
-                column=r.column_name,
-                column_source=r.column_source,
-                column_key=r.column_key,
-                metas=dict(r.metas),
-                text_snippet=r.text_snippet,
-                placeholder=bool(r.placeholder),
-                footer=dict(r.footer) if r.footer is not None else {},
-                catalogue=dict(r.catalogue) if r.catalogue is not None else {},
-                privacy=list(r.privacy) if r.privacy is not None else [],
-                privacy_scan=r.privacy_scan,
-                notice=r.notice,
-                guide=r.guide,
-                interaction=r.interaction,
+        memo: dict[str, dict[str, str]] = {}
+        for (
+            _,
+            url,
+            kind,
+            status,
+            error,
+            final_url,
+            content_type,
+            is_home,
+            depth,
+            referer,
+            fetched_at,
+            page_type,
+            title,
+            pub_date,
+            date_source,
+            date_candidates,
+            column_name,
+            column_source,
+            column_key,
+            metas,
+            text_snippet,
+            placeholder,
+            footer,
+            catalogue,
+            privacy,
+            privacy_scan,
+            notice,
+            guide,
+            interaction,
+        ) in page_rows:
+            pages[url] = Page(
+                url=url,
+                kind=kind,
+                status=status,
+                error=error,
+                final_url=final_url,
+                content_type=content_type,
+                is_home=bool(is_home),
+                depth=depth,
+                referer=referer,
+                fetched_at=fetched_at,
+                page_type=page_type,
+                title=title,
+                pub_date=pub_date,
+                date_source=date_source,
+                date_candidates=[(str(s), str(v)) for s, v in _from_json(date_candidates)],
+                column=column_name,
+                column_source=column_source,
+                column_key=column_key,
+                metas=dict(_from_json(metas)),
+                text_snippet=text_snippet,
+                placeholder=bool(placeholder),
+                footer=_text_dict(footer, memo),
+                catalogue=_text_dict(catalogue, memo),
+                privacy=list(_from_json(privacy) or []),
+                privacy_scan=_from_json(privacy_scan),
+                notice=_from_json(notice),
+                guide=_from_json(guide),
+                interaction=_from_json(interaction),
             )
         homes = {url for url, p in pages.items() if p.is_home}
-        links = [
-            Link(
-                source_url=r.source_url,
-                target_url=r.target_url,
-                text=r.text,
-                kind=r.kind,
-                on_home=r.source_url in homes,
-                hidden=r.hidden,
-            )
-            for r in link_rows
-        ]
+        # Positional: Link(source_url, target_url, text, kind, on_home, hidden).
+        links = [Link(s, t, text, k, s in homes, h) for s, t, text, k, h in link_rows]
         return SiteSnapshot(
             run_id=run_id,
             site_id=site_id,
@@ -1448,7 +1766,8 @@ class Store:
         for key, members in groups.items():
             # Page order: the column's first page, then the others by their pagination number
             # (index_2.html before index_10.html), which crawl order does not guarantee.
-            members.sort(key=lambda p: (p.url != key, _natural_key(p.url)))
+            if len(members) > 1:  # most columns are one page (issue 7: 3,000-page sites)
+                members.sort(key=lambda p: (p.url != key, _natural_key(p.url)))
             named = next((p for p in members if p.column), None)
             if named is not None:
                 name, source = named.column or "", named.column_source

@@ -1,10 +1,13 @@
 """Baseline for bench.py: a bare Scrapy CrawlSpider over the same sites, doing almost nothing.
 
 Run by bench.py as `python -m scrapy runspider bench/baseline_spider.py -a starts=URL,URL
--a stats_out=FILE`. It follows every on-host link (LinkExtractor defaults), reads the title, a
-PubDate meta and the first date-looking string of each page, and yields a dict to a pipeline
-that drops it. Concurrency, timeout, retries and robots.txt match the sample city's config;
-there is no delay, no autothrottle, no store and no disk queue.
+-a stats_out=FILE [-a netlocs=HOST:PORT,...]`. It follows every on-host link (LinkExtractor
+defaults), reads the title, a PubDate meta and the first date-looking string of each page, and
+yields a dict to a pipeline that drops it. Concurrency, timeout, retries and robots.txt match
+the sample city's config; there is no delay, no autothrottle, no store and no disk queue.
+`netlocs` keeps the crawl on those host:port sites (the synthetic city of bench/sitegen.py
+serves every site on 127.0.0.1 and links off-site to a closed 127.0.0.1 port); `-s NAME=VALUE`
+overrides a setting (the synthetic-city benchmarks set the same concurrency as gongkai's).
 """
 
 from __future__ import annotations
@@ -54,18 +57,37 @@ class BaselineSpider(CrawlSpider):
         "LOG_LEVEL": "INFO",
         "ITEM_PIPELINES": {f"{__name__}.NoopPipeline": 300},
     }
-    rules = (Rule(LinkExtractor(), callback="parse_item", follow=True, process_request=_own_slot),)
+    rules = (
+        Rule(
+            LinkExtractor(),
+            callback="parse_item",
+            follow=True,
+            process_links="in_scope",
+            process_request=_own_slot,
+        ),
+    )
 
-    def __init__(self, starts: str = "", stats_out: str = "", **kwargs: Any) -> None:
-        """Take the comma-separated start URLs and the file to write Scrapy's stats to."""
+    def __init__(
+        self, starts: str = "", stats_out: str = "", netlocs: str = "", **kwargs: Any
+    ) -> None:
+        """Take the comma-separated start URLs, the file to write Scrapy's stats to and,
+        optionally, the host:port sites to stay on."""
         super().__init__(**kwargs)
         self.start_urls = [u for u in starts.split(",") if u]
         self.stats_out = stats_out
+        self.netlocs = frozenset(n for n in netlocs.split(",") if n)
+
+    def in_scope(self, links: list[Any]) -> list[Any]:
+        """Keep the links to the given sites (all links when none were given)."""
+        if not self.netlocs:
+            return links
+        return [link for link in links if urlsplit(link.url).netloc in self.netlocs]
 
     async def start(self) -> Any:
         """Yield the start URLs, each on its own download slot."""
         for url in self.start_urls:
-            yield _own_slot(Request(url, dont_filter=True))
+            # Filtered like any request, so a link back to the home page does not parse it again.
+            yield _own_slot(Request(url))
 
     def parse_start_url(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Treat a home page like any other page."""

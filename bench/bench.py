@@ -933,7 +933,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--sites", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-synthetic", action="store_true", help="skip the synthetic-city crawls (issue 7)"
+    )
+    import synth_bench  # bench/ is on sys.path when this file runs as a script
+
+    synth_bench.add_arguments(parser)  # --quick, --synth-sites, --synth-pages, --polite-*, …
     args = parser.parse_args(argv)
+    if args.quick:  # fewer repeats of the sample-city parts too
+        args.runs, args.repeat = min(args.runs, 1), min(args.repeat, 5)
 
     if args.worker:
         sites = args.sites.split(",") if args.sites else None
@@ -994,6 +1002,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         log("[4] body-text lexicon scan: 500 terms vs jieba-tokenising every article")
         lexicon_lines = lexicon_scan.section(lexicon_scan.measure([c.body for c in real]))
+    # Issue 7: gongkai vs the bare CrawlSpider on N synthetic sites × M pages served by nginx,
+    # and the politeness bound (bench/synth_bench.py, bench/sitegen.py).
+    synth_sections: list[list[str]] = []
+    if not args.no_synthetic:
+        log("[5] synthetic city (bench/synth_bench.py)")
+        synth_sections = synth_bench.run_all(**synth_bench.options(args))
     elapsed = time.perf_counter() - started
     # Other work on a 2-core box shows up as noise between runs; record how busy it was.
     info["Load average (1 min), start / end"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
@@ -1001,6 +1015,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_results(info, ext, notes_ext, crawls, profiles, args, elapsed)
         if lexicon_lines:
             lexicon_scan.update_results(lexicon_lines, RESULTS)
+        if synth_sections:
+            synth_bench.update_results(synth_sections, RESULTS)
         log(f"wrote {RESULTS.relative_to(REPO)} ({elapsed:.0f} s)")
     return 0
 

@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from results_md import update_section  # bench/ is sys.path[0] when run as a script
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -220,15 +222,7 @@ def _bytes(n: float) -> str:
 
 def update_results(lines: list[str], path: Path = RESULTS) -> None:
     """Put the section into RESULTS.md, replacing an earlier copy (else at the end)."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmark results\n"
-    block = "\n".join(lines)
-    if HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        nxt = rest.find("\n## ")
-        text = head + block + (rest[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    path.write_text(text, "utf-8")
+    update_section(HEADING, lines, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -221,8 +221,9 @@ def mentioned_years(ctx: RuleContext) -> dict[int, list[dt.date | None]]:
             year = report_year(entry.title)
             if year is not None:
                 out.setdefault(year, []).append(entry.date)
-    for link in ctx.snapshot.links:
-        year = report_year(link.text)
+    # Each distinct link text once: menus repeat on every page (issue 7).
+    for text in dict.fromkeys(link.text for link in ctx.snapshot.links):
+        year = report_year(text)
         if year is not None:
             out.setdefault(year, [])
     return out

@@ -42,7 +42,7 @@ class Pattern:
 
     raw: str
 
-    @property
+    @cached_property
     def kind(self) -> Literal["regex", "glob", "term"]:
         """Return how the pattern matches: regex, glob or jieba whole-word term."""
         if self.raw.startswith(REGEX_PREFIX):
@@ -50,6 +50,12 @@ class Pattern:
         if any(ch in self.raw for ch in GLOB_CHARS):
             return "glob"
         return "term"
+
+    @cached_property
+    def folded(self) -> str:
+        """Return the raw pattern folded as texts are (_fold), computed once: a pattern is
+        searched in every link text of a site (issue 7)."""
+        return _fold(self.raw)
 
     @cached_property
     def compiled(self) -> regex.Pattern[str]:
@@ -72,13 +78,13 @@ class Pattern:
             return found.span() if found else None
         if kind == "glob":
             # Not normalize(): it drops punctuation, and * ? [ are punctuation.
-            if not fnmatchcase(_fold(text).strip(), _fold(self.raw).strip()):
+            if not fnmatchcase(_fold(text).strip(), self.folded.strip()):
                 return None
             return 0, len(text)
         if not matches(self.raw, text):
             return None
         # The whole-word test runs on normalised text; locate the hit in the shown text.
-        start = _fold(text).find(_fold(self.raw))
+        start = _fold(text).find(self.folded)
         return (start, start + len(self.raw)) if start >= 0 else (0, len(text))
 
     def spans(self, text: str, timeout: float) -> Iterator[tuple[int, int]]:
@@ -175,26 +181,35 @@ def snapshot_texts(ctx: RuleContext, fields: list[str], home_only: bool = False)
         if p.kind == "page" and reachable(p) and (not home_only or p.url in home)
     ]
     out: dict[tuple[str, str, str], Text] = {}
+    # Loops over fields not chosen are skipped whole: a site has ~10 links per page (issue 7).
+    wanted = set(fields)
 
     def add(field: str, text: str | None, url: str) -> None:
-        if field in fields and text and text.strip():
+        if field in wanted and text and text.strip():
             out.setdefault((field, text.strip(), url), Text(field, text.strip(), url))
 
-    for page in pages:
-        add("title", page.title, page.url)
-        add("column", page.column, page.url)
-        add("snippet", page.text_snippet, page.url)
-        for value in page.footer.values() if "footer" in fields else ():
-            add("footer", value, page.url)
-    for column in snapshot.columns:
-        if not home_only or column.key in home:
-            add("column", column.name, column.key)
-        for entry in column.entries:
-            if not home_only or entry.page_url in home:
-                add("link_text", entry.title, entry.page_url)
-    for link in snapshot.links:
-        if not home_only or link.on_home or link.source_url in home:
-            add("link_text", link.text, link.source_url)
+    if wanted & {"title", "column", "snippet", "footer"}:
+        title, column, snippet = "title" in wanted, "column" in wanted, "snippet" in wanted
+        for page in pages:
+            if title:
+                add("title", page.title, page.url)
+            if column:
+                add("column", page.column, page.url)
+            if snippet:
+                add("snippet", page.text_snippet, page.url)
+            for value in page.footer.values() if "footer" in wanted else ():
+                add("footer", value, page.url)
+    if wanted & {"column", "link_text"}:
+        for column in snapshot.columns:
+            if not home_only or column.key in home:
+                add("column", column.name, column.key)
+            for entry in column.entries if "link_text" in wanted else ():
+                if not home_only or entry.page_url in home:
+                    add("link_text", entry.title, entry.page_url)
+    if "link_text" in wanted:
+        for link in snapshot.links:
+            if not home_only or link.on_home or link.source_url in home:
+                add("link_text", link.text, link.source_url)
     return list(out.values())
 
 

@@ -13,6 +13,7 @@ import codecs
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -191,9 +192,14 @@ _FW_TABLE.update(
 )
 
 
+# The characters _FW_TABLE maps: most text has none, and str.translate with a dict looks up
+# every character, so _norm only translates text the (C-speed) search finds them in (issue 7).
+_FW_CHARS_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FW_TABLE)) + "]")
+
+
 def _norm(s: str) -> str:
     """Normalise full-width digits/separators so one set of patterns reads every date."""
-    return s.translate(_FW_TABLE)
+    return s.translate(_FW_TABLE) if _FW_CHARS_RE.search(s) else s
 
 
 def _collapse(s: str) -> str:
@@ -374,19 +380,28 @@ def _name_flags(key: str) -> int:
     return named
 
 
-def _own_flag(el: Any) -> int:
-    """Flags an element sets for its subtree, plus _TITLE_NAME/_CRUMB_NAME/_FOOT_NAME for itself."""
+def _own_flag(el: Any, keys: list[str] | None = None) -> int:
+    """Flags an element sets for its subtree, plus _TITLE_NAME/_CRUMB_NAME/_FOOT_NAME for itself.
+
+    `keys` is el.keys() when the caller has it already.
+    """
     tag = el.tag
     if tag in _SKIP_TAGS:
         return _SKIP
     flag = _BAD if tag in _BAD_TAGS else _SIDE if tag == "aside" else 0
     if tag == "footer":
         flag |= _FOOT_NAME
-    cls = el.get("class")
-    ident = el.get("id")
+    # One keys() call, then only the attributes present: most elements have none of the three
+    # and lxml attribute reads are dear (issue 7).
+    if keys is None:
+        keys = el.keys()
+    if not keys:
+        return flag
+    cls = el.get("class") if "class" in keys else None
+    ident = el.get("id") if "id" in keys else None
     if cls or ident:
         flag |= _name_flags(f"{cls or ''} {ident or ''}")
-    style = el.get("style")
+    style = el.get("style") if "style" in keys else None
     if style and ("none" in style or "hidden" in style):
         s = style.replace(" ", "").lower()
         if "display:none" in s or "visibility:hidden" in s:
@@ -417,56 +432,77 @@ def _walk(root: Any) -> _Walk:
     end: dict[Any, int] = {}
     eflag: dict[Any, int] = {}
     headings: list[Any] = []
-    stack = [0]
-    parents: list[Any] = [None]
     crumb_named: list[Any] = []
     footers: list[Any] = []
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag
-        if tag.__class__ is not str:
-            continue  # comments and processing instructions
-        if event == "start":
-            own = _own_flag(el)
-            f = (stack[-1] | own) & ~(_TITLE_NAME | _CRUMB_NAME | _FOOT_NAME)
-            stack.append(f)
-            parents.append(el)
-            eflag[el] = f
-            start[el] = len(segs)
+    # The open elements, outermost first (None stands above the root), and their flags.
+    # Elements come in document order from root.iter(), several times cheaper than iterwalk's
+    # start/end events (issue 7); an element ends where the next element's parent is one of
+    # its ancestors, and the final None ends everything still open.
+    parents: list[Any] = [None]
+    stack = [0]
+    for el in chain(root.iter(), _WALK_END):
+        if el is None:
+            parent = None
+        else:
+            tag = el.tag
+            if tag.__class__ is not str:
+                continue  # comments and processing instructions
+            parent = None if el is root else el.getparent()
+        while parents[-1] is not parent:  # the end of each element closed here
+            done = parents.pop()
+            stack.pop()
+            end[done] = len(segs)
+            f = stack[-1]
             if f & _SKIP:
                 continue
-            if tag in _HEADING_TAGS or own & _TITLE_NAME:
+            if done.tag in _BLOCK_TAGS and segs and segs[-1] != "\n":
+                segs.append("\n")
+                flags.append(f)
+                owner.append(parents[-1])
+            text = done.tail
+            if text and not text.isspace():
+                segs.append(" ".join(text.split()))
+                flags.append(f)
+                owner.append(parents[-1])
+        if el is None:
+            break
+        # _own_flag(el), whose answer is 0 for most elements: an ordinary tag, no attributes.
+        keys = el.keys()
+        own = _own_flag(el, keys) if keys or tag in _FLAG_TAGS else 0
+        f = (stack[-1] | own) & ~_NAME_BITS
+        stack.append(f)
+        parents.append(el)
+        eflag[el] = f
+        start[el] = len(segs)
+        if f & _SKIP:
+            continue
+        if own & _NAME_BITS:
+            if own & _TITLE_NAME:
                 headings.append(el)
             if own & _CRUMB_NAME:
                 crumb_named.append(el)
             if own & _FOOT_NAME:
                 footers.append(el)
-            if tag in _BLOCK_TAGS and segs and segs[-1] != "\n":
-                segs.append("\n")
-                flags.append(f)
-                owner.append(el)
-            text = el.text
-            if text and not text.isspace():
-                segs.append(" ".join(text.split()))
-                flags.append(f)
-                owner.append(el)
-        else:
-            stack.pop()
-            parents.pop()
-            end[el] = len(segs)
-            f = stack[-1]
-            if f & _SKIP:
-                continue
-            if tag in _BLOCK_TAGS and segs and segs[-1] != "\n":
-                segs.append("\n")
-                flags.append(f)
-                owner.append(parents[-1])
-            text = el.tail
-            if text and not text.isspace():
-                segs.append(" ".join(text.split()))
-                flags.append(f)
-                owner.append(parents[-1])
-    nsegs = [_norm(s) for s in segs]
+        if tag in _HEADING_TAGS and not own & _TITLE_NAME:
+            headings.append(el)
+        if tag in _BLOCK_TAGS and segs and segs[-1] != "\n":
+            segs.append("\n")
+            flags.append(f)
+            owner.append(el)
+        text = el.text
+        if text and not text.isspace():
+            segs.append(" ".join(text.split()))
+            flags.append(f)
+            owner.append(el)
+    fw = _FW_CHARS_RE.search
+    nsegs = [s.translate(_FW_TABLE) if fw(s) else s for s in segs]  # _norm, inlined
     return _Walk(segs, nsegs, flags, owner, start, end, eflag, headings, crumb_named, footers)
+
+
+_WALK_END = (None,)
+# Tags for which _own_flag may answer non-zero without any attribute.
+_FLAG_TAGS = frozenset(_SKIP_TAGS | _BAD_TAGS | {"aside", "footer"})
+_NAME_BITS = _TITLE_NAME | _CRUMB_NAME | _FOOT_NAME
 
 
 def _join(segs: list[str]) -> str:
@@ -477,6 +513,9 @@ def _join(segs: list[str]) -> str:
 def _el_text(el: Any) -> str:
     """Whitespace-collapsed text of an element."""
     try:
+        if not len(el):  # no children (most links): itertext would yield el.text alone
+            text = el.text
+            return " ".join(text.split()) if text else ""
         return " ".join(" ".join(t for t in el.itertext() if t and not t.isspace()).split())
     except (ValueError, TypeError):
         return ""
@@ -565,6 +604,17 @@ def _match_title(text: str, title: str) -> int:
     if len(short) >= 6 and short in long_:
         return 2
     return 0
+
+
+def _squeezed_match(text: str, squeezed: str) -> bool:
+    """Whether _match_title(text, title) is non-zero, given "".join(title.split())."""
+    if not text or not squeezed:
+        return False
+    a = "".join(text.split())
+    if a == squeezed:
+        return True
+    short, long_ = (a, squeezed) if len(a) < len(squeezed) else (squeezed, a)
+    return len(short) >= 6 and short in long_
 
 
 def _match_score(text: str, hint: str) -> int:
@@ -904,6 +954,22 @@ def _abs_url(base: str, href: str | None) -> str | None:
 
 def link_kind(url: str) -> str:
     """Classify a URL by its extension: 'attachment', 'image' or 'page'."""
+    kind = _LINK_KINDS.get(url)
+    if kind is None:
+        kind = _link_kind(url)
+        if len(_LINK_KINDS) >= 20_000:
+            _LINK_KINDS.clear()
+        _LINK_KINDS[url] = kind
+    return kind
+
+
+# Issue 7: a site's menus and footers repeat the same links on every page; their kinds are
+# remembered (bounded) rather than worked out again for each page.
+_LINK_KINDS: dict[str, str] = {}
+
+
+def _link_kind(url: str) -> str:
+    """link_kind without the memo."""
     last = url.split("#", 1)[0].split("?", 1)[0].rsplit("/", 1)[-1]
     ext = last.rsplit(".", 1)[-1].lower() if "." in last else ""
     if ext in _ATTACH_EXT:
@@ -1405,7 +1471,7 @@ _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=Tr
 def _parse(text: str) -> Any:
     """Parse decoded HTML with lxml, or None when there is nothing to parse."""
     text = text.replace("\x00", "")
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), without copying the page (issue 7)
         return None
     try:
         root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
@@ -1766,10 +1832,11 @@ def _pick_heading(
         cands.append((base, s, e, text))
     if hint:
         # The headline is often a plain <div>/<td>/<b> whose text equals the <title> or meta.
+        squeezed = "".join(hint.split())  # _match_title(seg, hint), the hint's half done once
         for i, seg in enumerate(w.segs):
             if not (6 <= len(seg) <= 200) or w.flags[i] & (_OUT | _SKIP | _HIDDEN):
                 continue
-            if not _match_title(seg, hint) or is_site(seg):
+            if not _squeezed_match(seg, squeezed) or is_site(seg):
                 continue
             el = w.owner[i]
             s, e = w.start.get(el, i), w.end.get(el, i + 1)

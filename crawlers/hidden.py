@@ -230,6 +230,8 @@ class HiddenLinks:
             current = self._step(current, node)
             state[node] = current
         fixed, visibility, font = current
+        if fixed is None and visibility is None and font is None:
+            return None  # nothing on the way up hides it (most links; issue 7)
         if font is not None and link.find(".//img") is not None:
             font = None  # font-size:0 hides text, not an image link
         best = fixed
@@ -246,6 +248,8 @@ class HiddenLinks:
             return parent
         if font is not None and tag not in _INLINE_TAGS:
             font = None  # a block in between may reset the size from an external stylesheet
+        if tag != "marquee" and not el.keys():
+            return fixed, visibility, font  # no style, class, id or hidden (issue 7: fast path)
         style = el.get("style")
         rules = self.rules
         own: list[tuple[dict[str, str], str]] = []  # (declarations, source note)

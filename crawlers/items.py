@@ -125,3 +125,11 @@ class PageItem:
     interaction: dict[str, Any] | None = None
     # Set when this URL is a 政府信息公开工作年度报告 (an HTML report page or a report attachment).
     annual_report: ReportOut | None = None
+    # Weekly recrawl (issue 7): the response's validators, sent back as If-None-Match /
+    # If-Modified-Since by the next run; `reused_from` is the run whose stored extraction this
+    # row copies because the server answered 304 Not Modified (None: fetched and parsed now);
+    # `extract_version` names the extraction code that produced the row (a reused row keeps it).
+    etag: str | None = None
+    last_modified: str | None = None
+    reused_from: int | None = None
+    extract_version: str | None = None

@@ -106,8 +106,10 @@ def parse_status(line: str) -> CrawlStatus | None:
         return None
 
 
-def crawl_command(config_dir: Path, run_id: int, site_ids: list[str] | None) -> list[str]:
-    """Return the argv of the crawl subprocess."""
+def crawl_command(
+    config_dir: Path, run_id: int, site_ids: list[str] | None, full: bool = False
+) -> list[str]:
+    """Return the argv of the crawl subprocess (`full`: no conditional requests, issue 7)."""
     cmd = [
         sys.executable,
         "-m",
@@ -121,6 +123,8 @@ def crawl_command(config_dir: Path, run_id: int, site_ids: list[str] | None) -> 
     ]
     if site_ids:
         cmd += ["-a", "sites=" + ",".join(site_ids)]
+    if full:
+        cmd += ["-a", "full=1"]
     return cmd
 
 
@@ -136,6 +140,7 @@ def run_crawl(
     time_limit: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     stop_grace: float = STOP_GRACE,
+    full: bool = False,
 ) -> int:
     """Crawl the run's sites in one Scrapy subprocess; return its exit code.
 
@@ -145,6 +150,7 @@ def run_crawl(
     Calling it again for a run that was killed resumes that run (see the module docstring).
     After `time_limit` seconds, or once `should_stop()` is true, the crawl is terminated
     (SIGTERM, SIGKILL after `stop_grace` s) and TIMED_OUT or STOPPED is returned.
+    `full` downloads every page again instead of asking conditionally (issue 7).
     """
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
@@ -158,7 +164,7 @@ def run_crawl(
         log = log_file.open("a", encoding="utf-8")
     # The working directory stays the caller's, so a relative sqlite URL names the same file.
     proc = subprocess.Popen(
-        crawl_command(config_dir, run_id, site_ids),
+        crawl_command(config_dir, run_id, site_ids, full),
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

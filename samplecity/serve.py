@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import re
 import shutil
 import socket
@@ -114,6 +116,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, with_body: bool) -> None:
         status, headers, body = self._resolve()
+        if "Last-Modified" in headers:
+            # A static file, validated as nginx does (issue 7: conditional recrawls): a strong
+            # ETag of the served bytes, and 304 Not Modified when the client's copy is current.
+            headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+            if self._not_modified(headers):
+                self.send_response(304)
+                for name in ("ETag", "Last-Modified"):
+                    self.send_header(name, headers[name])
+                self.end_headers()
+                return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -121,6 +133,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body)
+
+    def _not_modified(self, headers: dict[str, str]) -> bool:
+        """Evaluate If-None-Match, else If-Modified-Since, against a file's validators (RFC 9110
+        13.2.2: a client's If-None-Match makes its If-Modified-Since irrelevant)."""
+        match = self.headers.get("If-None-Match")
+        if match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+            return "*" in tags or headers["ETag"] in tags
+        since = self.headers.get("If-Modified-Since")
+        if not since:
+            return False
+        try:
+            client = email.utils.parsedate_to_datetime(since)
+            ours = email.utils.parsedate_to_datetime(headers["Last-Modified"])
+        except (TypeError, ValueError):
+            return False
+        return client.tzinfo is not None and ours <= client
 
     def _resolve(self) -> tuple[int, dict[str, str], bytes]:
         """Map the request path to (status, headers, body)."""
@@ -143,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, {"Content-Type": "text/html; charset=utf-8"}, NOT_FOUND_PAGE
         suffix = target.suffix.lower()
         body = target.read_bytes()
+        modified = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
         ctype = _TYPES.get(suffix, "application/octet-stream")
         if suffix in _TEXT:
             # Placeholders are ASCII and '$' never occurs inside a GBK multi-byte sequence,
@@ -153,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
                     ctype += f"; charset={srv.serving.header_charset}"
             else:
                 ctype += "; charset=utf-8"
-        return 200, {"Content-Type": ctype}, body
+        return 200, {"Content-Type": ctype, "Last-Modified": modified}, body
 
 
 def _base_of(bases: dict[str, str], match: re.Match[bytes]) -> bytes:

@@ -24,9 +24,12 @@ class Params(BaseModel):
 def site_texts(ctx: RuleContext) -> list[str]:
     """Return the distinct texts where a catalogue item can show: columns, links, titles, metas."""
     texts: set[str] = {c.name for c in ctx.snapshot.columns}
-    texts.update(link.text for link in ctx.snapshot.links)
+    texts.update([link.text for link in ctx.snapshot.links])
     for page in ctx.snapshot.pages.values():
-        texts.update(t for t in (page.title, page.column, page.metas.get("ColumnName")) if t)
+        # Plain adds, blanks dropped below (issue 7: a generator per page cost more).
+        texts.add(page.title or "")
+        texts.add(page.column or "")
+        texts.add(page.metas.get("ColumnName") or "")
     return sorted({t.strip() for t in texts if t and t.strip()})
 
 

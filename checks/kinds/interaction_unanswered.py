@@ -100,12 +100,21 @@ class _Matcher:
 
     def __init__(self, patterns: list[Pattern]) -> None:
         self.patterns = patterns
+        # Per text: a site repeats the same link texts (menus) on every page (issue 7).
+        self._seen: dict[str, bool] = {}
 
     def any(self, *texts: str | None) -> bool:
         """Return whether any pattern matches any of the texts (PatternTimeout propagates)."""
-        return any(
-            p.search(t, REGEX_TIMEOUT) is not None for t in texts if t for p in self.patterns
-        )
+        return any(self._one(t) for t in texts if t)
+
+    def _one(self, text: str) -> bool:
+        """Return whether any pattern matches one text, remembering the answer."""
+        seen = self._seen.get(text)
+        if seen is None:
+            seen = self._seen[text] = any(
+                p.search(text, REGEX_TIMEOUT) is not None for p in self.patterns
+            )
+        return seen
 
 
 def _channel_names(page: Page, pages: dict[str, Page]) -> list[str]:

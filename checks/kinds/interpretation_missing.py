@@ -162,13 +162,16 @@ def interpretation_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
         column = " ".join(x for x in (page.column, listed_in.get(page.url)) if x)
         topic = page.catalogue.get("topic", "")
         urls = {page.url} | ({page.final_url} if page.final_url else set())
-        item = Doc(page, title, _date(page), title_cores(title), urls)
+        # Title cores only for pages that pair (issue 7: most articles are neither).
+        item = Doc(page, title, _date(page), set(), urls)
         if _INTERP_WORDS_RE.search(title) or any(k in column for k in p.interp_columns):
+            item.cores = title_cores(title)
             interps.append(item)
             continue
         number = _doc_number(page)
         is_doc = any(k in column or k in topic for k in p.doc_columns) or bool(number)
         if is_doc and needs_interp(f"{column} {topic} {number}"):
+            item.cores = title_cores(title)
             if page.catalogue.get("title"):
                 item.cores |= title_cores(page.catalogue["title"])
             docs.append((item, number))
@@ -183,10 +186,14 @@ def interpretation_missing(ctx: RuleContext, p: Params) -> Iterator[Finding]:
         )
     if slow or not docs:
         return
+    # Only links between two documents or 解读 pages can pair them (issue 7: a site has ~10
+    # links per page, mostly menus).
+    ends = {u for d, _ in docs for u in d.urls} | {u for i in interps for u in i.urls}
     linked: set[tuple[str, str]] = set()
     for link in ctx.snapshot.links:
-        linked.add((link.source_url, link.target_url))
-        linked.add((link.target_url, link.source_url))
+        if link.source_url in ends and link.target_url in ends:
+            linked.add((link.source_url, link.target_url))
+            linked.add((link.target_url, link.source_url))
 
     def is_linked(a: Doc, b: Doc) -> bool:
         return any((x, y) in linked for x in a.urls for y in b.urls)

@@ -35,17 +35,21 @@ def link_broken(ctx: RuleContext, p: Params) -> Iterator[Finding]:
         yield unreachable
         return
     home = ctx.home_urls()
+    pages = ctx.snapshot.pages
+    # Unfetched targets (crawl budget) are unknown, not broken; the home page itself is
+    # site_unreachable's business. Only links to the rest are grouped (issue 7: most of a
+    # site's links lead to pages that opened).
+    failed = {
+        url
+        for url, page in pages.items()
+        if not reachable(page) and not (page.status is None and page.error is None)
+    } - home
     by_target: dict[str, list[Link]] = {}
     for link in ctx.snapshot.links:
-        by_target.setdefault(link.target_url, []).append(link)
+        if link.target_url in failed:
+            by_target.setdefault(link.target_url, []).append(link)
     for target in sorted(by_target):
-        page = ctx.snapshot.pages.get(target)
-        # Unfetched targets (crawl budget) are unknown, not broken; the home page itself is
-        # site_unreachable's business.
-        if target in home or page is None or reachable(page):
-            continue
-        if page.status is None and page.error is None:
-            continue
+        page = pages[target]
         links = by_target[target]
         on_home = [lk for lk in links if lk.on_home or lk.source_url in home]
         elsewhere = [lk for lk in links if not (lk.on_home or lk.source_url in home)]

@@ -246,9 +246,18 @@ def link_suspicious(ctx: RuleContext, p: Params) -> Iterator[Finding]:
     own = {registrable_domain(_host(u)) for u in ctx.site.start_urls}
     own |= {registrable_domain(d.split(":")[0]) for d in ctx.site.allowed_domains or []}
     hits: dict[str, _Hit] = {}
+    # Only targets with an off-site link, or a hidden one when in-site links count, can be
+    # suspicious (_judge): the rest, most of a site's links, are not grouped (issue 7).
+    onsite = p.onsite != "never"
+    judged = {
+        lk.target_url
+        for lk in ctx.snapshot.links
+        if lk.kind == "external" or (onsite and lk.hidden is not None)
+    }
     by_target: dict[str, list[Link]] = {}
     for link in ctx.snapshot.links:
-        by_target.setdefault(link.target_url, []).append(link)
+        if link.target_url in judged:
+            by_target.setdefault(link.target_url, []).append(link)
     for target, links in by_target.items():
         hit = _judge(ctx, p, lexicon, target, links, own)
         if hit is not None:
@@ -290,6 +299,9 @@ def _judge(
 ) -> _Hit | None:
     """Return why a link target is suspicious, or None when it is not."""
     offsite = any(lk.kind == "external" for lk in links)
+    if not offsite and (p.onsite == "never" or all(lk.hidden is None for lk in links)):
+        # Shown in-site links: nothing below can count them (issue 7: most targets are so).
+        return None
     host = _host(target)
     hit = _Hit(target=target, status="warn", links=[])
     fail = False

@@ -52,14 +52,17 @@ class Params(LexiconParams):
 def column_pages(ctx: RuleContext, patterns: list[str]) -> tuple[set[str], list[str]]:
     """Return the URLs of the pages in columns whose name matches, and those columns' names."""
     pats = parse(patterns)
+    seen: dict[str, bool] = {}  # by name: every page of a column repeats it (issue 7)
 
     def hit(name: str | None) -> bool:
         if not name:
             return False
-        try:
-            return any(pat.search(name, REGEX_TIMEOUT) is not None for pat in pats)
-        except PatternTimeout:
-            return False
+        if name not in seen:
+            try:
+                seen[name] = any(pat.search(name, REGEX_TIMEOUT) is not None for pat in pats)
+            except PatternTimeout:
+                seen[name] = False
+        return seen[name]
 
     urls: set[str] = set()
     names: dict[str, None] = {}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import heapq
 import logging
+import os
 import re
 import resource
 import time
@@ -24,12 +28,13 @@ from twisted.python.failure import Failure
 
 import conf
 from crawlers.attachments import SCAN_FORMATS, AttachmentScan, scan_document, unscanned
-from crawlers.extract import analyse
+from crawlers.extract import analyse, parse_date
+from crawlers.frontier import SeenSet, frontier_of
 from crawlers.guards import RedirectLoop, session_free, url_pattern
 from crawlers.items import FetchKind, LinkOut, PageItem, ReportOut, report_year
 from crawlers.middlewares import netloc_of
 from crawlers.privacy import redact_json
-from store import Store
+from store import RecrawlHint, Store
 
 logger = logging.getLogger("gongkai.crawl")
 
@@ -66,6 +71,9 @@ _BINARY_MAGIC = (
     b"7z\xbc\xaf",
 )
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_YES = ("1", "true", "yes")  # a true spider argument (-a full=1)
+# Request headers of a conditional recrawl request (issue 7).
+_CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 class Scope:
@@ -89,6 +97,8 @@ class Scope:
         netloc = netloc_of(url)
         if netloc in self.netlocs:
             return True
+        if not self.hosts:  # no allowed_domains: the exact host:port set decides (issue 7)
+            return False
         try:
             host = (urlsplit(url).hostname or "").lower()
         except ValueError:
@@ -185,6 +195,12 @@ def looks_binary(body: bytes) -> bool:
     return len(_BINARY_BYTES.findall(head)) * 50 > len(head)
 
 
+def _header(response: Response, name: bytes) -> str | None:
+    """Return a response header as text, or None when absent or empty."""
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None
+
+
 def _disposition_attachment(headers: Any) -> bool:
     """Whether a response asks the browser to save it as a file (Content-Disposition)."""
     value = headers.get(b"Content-Disposition") or b""
@@ -220,6 +236,12 @@ def _request(
     except ValueError:
         logger.info("忽略无效链接：%s", url)
         return None
+
+
+def _priority(depth: int, listing: bool = False) -> int:
+    """Return a request's scheduler priority: breadth-first, and within a depth list pages
+    first (issue 7: they reveal new and changed entries before the articles are asked for)."""
+    return -2 * depth + (1 if listing else 0)
 
 
 def _now() -> str:
@@ -290,6 +312,41 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
+# The modules whose code decides what a parsed page's row holds (crawlers.extract and what it
+# imports, and the annual-report reader of report pages).
+_EXTRACT_MODULES = (
+    "extract",
+    "items",
+    "privacy",
+    "catalogue_meta",
+    "guide",
+    "hidden",
+    "interaction",
+    "notices",
+    "annual_report",
+)
+
+
+@functools.cache
+def extract_version() -> str:
+    """Return a digest of the extraction code (and lxml's version) this process runs.
+
+    Issue 7: a recrawl reuses a stored extraction on 304 Not Modified only when the same code
+    made it, so an upgraded extractor re-reads every page once instead of keeping stale rows.
+    GONGKAI_EXTRACT_VERSION pins it, for tests and benchmarks run in a tree being edited.
+    """
+    pinned = os.environ.get("GONGKAI_EXTRACT_VERSION", "").strip()
+    if pinned:
+        return pinned[:40]
+    from lxml import etree
+
+    digest = hashlib.sha1(repr(etree.LXML_VERSION).encode())
+    crawlers_dir = Path(__file__).resolve().parents[1]
+    for name in _EXTRACT_MODULES:
+        digest.update((crawlers_dir / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class SiteSpider(scrapy.Spider):
     """Crawl all (or the chosen) sites of a config directory for one run.
 
@@ -306,14 +363,23 @@ class SiteSpider(scrapy.Spider):
     """
 
     name = "site"
+    # Issue 7: the distributed crawl this process is a worker of (crawlers/distributed.py);
+    # None for a single-process crawl. Claims and caps then live in Redis.
+    dist: Any = None
 
     def __init__(
-        self, run_id: str | int, config: str, sites: str | None = None, **kwargs: Any
+        self,
+        run_id: str | int,
+        config: str,
+        sites: str | None = None,
+        full: str | bool | None = None,
+        **kwargs: Any,
     ) -> None:
         """Load the configuration and work out each site's scope and caps."""
         super().__init__(**kwargs)
         self.run_id = int(run_id)
-        self.config = conf.load_config(Path(config))
+        # Only sites and settings: the caller validated the rules already (issue 7).
+        self.config = conf.load_crawl_config(Path(config))
         wanted = [s.strip() for s in sites.split(",") if s.strip()] if sites else []
         known = {s.id for s in self.config.sites}
         unknown = [w for w in wanted if w not in known]
@@ -364,12 +430,24 @@ class SiteSpider(scrapy.Spider):
         # The same, keyed by the URL without session ids (what _claim compares).
         self.stored_keys: dict[str, dict[str, str]] = {s.id: {} for s in self.targets}
         self.replay: list[tuple[int, int, str, str]] = []
+        # Weekly recrawl (issue 7): per site, the previous complete run whose stored pages are
+        # asked for conditionally and whose list pages go first (open_store fills it); `full`
+        # (-a full=1, CLI --full) or crawl.conditional_requests: false downloads all again.
+        self.conditional = crawl.conditional_requests and str(full).lower() not in _YES
+        self.previous: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         """Build the spider, then apply settings.yaml crawl values before settings freeze."""
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.apply_settings(crawler.settings)
+        if crawler.settings.get("GONGKAI_CRAWL_KEY"):  # a worker of a distributed crawl (issue 7)
+            from crawlers.distributed import attach
+
+            spider.dist = attach(spider, crawler)
+        # Issue 7, bounded memory: claims are kept as 64-bit hashes, the older ones on disk.
+        spider.scheduled = SeenSet(frontier_of(crawler), "claims")  # type: ignore[assignment]
+        crawler.signals.connect(spider.scheduled.close, signal=signals.spider_closed)
         spider.open_store(crawler.settings.get("GONGKAI_DB") or None)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
@@ -388,6 +466,37 @@ class SiteSpider(scrapy.Spider):
         done = sum(len(urls) for urls in self.stored.values())
         if done:  # the CLI tells the operator; this line is for the log file
             logger.info("续抓第 %s 次检查：库中已有 %s 个网址，不再重复抓取", self.run_id, done)
+        self.previous = self._previous_runs(self.store)
+
+    def _previous_runs(self, store: Store) -> dict[str, int]:
+        """Return per site the previous complete run a recrawl may reuse pages of (issue 7).
+
+        Only a run that crawled the site with the same start URLs and allowed_domains counts:
+        with another scope the stored links would be classified differently.
+        """
+        earlier = store.previous_runs(self.run_id)
+        configs = {
+            run.id: {i.site_id: i for i in store.run_sites(run.id)} for run in earlier.values()
+        }
+        previous: dict[str, int] = {}
+        for site in self.targets:
+            run = earlier.get(site.id)
+            if run is None:
+                continue
+            info = configs[run.id].get(site.id)
+            if info is None or (
+                list(info.start_urls) != list(site.start_urls)
+                or (info.allowed_domains or None) != (site.allowed_domains or None)
+            ):
+                continue
+            previous[site.id] = run.id
+            if self.conditional:
+                logger.info(
+                    "站点 %s 对比第 %s 次检查按条件抓取（未修改的页面沿用上次结果）",
+                    site.id,
+                    run.id,
+                )
+        return previous
 
     def close_store(self) -> None:
         """Release the store's connections (spider_closed signal)."""
@@ -409,6 +518,7 @@ class SiteSpider(scrapy.Spider):
             "CONCURRENT_REQUESTS": crawl.concurrency_total,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_host,
             "DOWNLOAD_DELAY": crawl.delay,
+            "DOWNLOAD_DELAY_JITTER": crawl.delay_jitter,  # issue 7: exact delay by default
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
             "AUTOTHROTTLE_START_DELAY": crawl.delay,
             "GONGKAI_RETRY_AFTER_MAX": crawl.retry_after_max,  # crawlers.guards (issue 8)
@@ -464,10 +574,25 @@ class SiteSpider(scrapy.Spider):
             meta["dont_obey_robotstxt"] = True
         return meta
 
-    def _claim(self, site_id: str, url: str) -> bool:
-        """Return True the first time (site, url without session ids) is seen in this process."""
+    def _claim(
+        self,
+        site_id: str,
+        url: str,
+        parent: str | None = None,
+        *,
+        page: bool = False,
+        cap: tuple[str, str] | None = None,
+    ) -> bool:
+        """Return True the first time (site, url without session ids) is seen in this process.
+
+        In a distributed crawl (issue 7) the claim is also taken in Redis for `parent`, the page
+        that links it: refused when another page (of any worker) claimed it first, granted again
+        to the same parent (a recovered request parsed anew) unless it is stored.
+        """
         key = (site_id, session_free(url))
         if key in self.scheduled:
+            return False
+        if self.dist is not None and not self.dist.claim(site_id, url, parent, page=page, cap=cap):
             return False
         self.scheduled.add(key)
         return True
@@ -529,23 +654,65 @@ class SiteSpider(scrapy.Spider):
             return None
         if plain:
             cap = ("pattern", url_pattern(url))
-        if self._over_cap(site_id, cap, url):
+        if self.dist is None and self._over_cap(site_id, cap, url):
             return None
-        self._claim(site_id, url)
+        if not self._claim(site_id, url, referer, page=True, cap=cap):
+            return None  # issue 7: another worker's, or max_pages / its cap is full crawl-wide
         self.pages_scheduled[site_id] += 1
         if (stored := self._stored_as(site_id, url)) is not None:
             self._defer(site_id, stored, depth)
             return None
         meta = self._meta(site_id, url, "page", depth, referer)
         meta.update(gk_home=is_home, gk_list_date=list_date, gk_column_key=column_key)
-        return _request(url, "GET", self, priority=-depth, meta=meta)
+        # Issue 7: list pages (start pages, pagination, and pages the previous run found to be
+        # lists) go before the other pages of their depth, since they reveal new entries.
+        listing = depth == 0 or (cap is not None and cap[0] == "column")
+        headers: dict[bytes, str] = {}
+        previous = self.previous.get(site_id)
+        if previous is not None and self.store is not None:
+            hint = self.store.recrawl_hint(previous, site_id, url)
+            if hint is not None:
+                listing = listing or hint.is_list
+                if self.conditional and not is_home and self._reusable(hint, is_home, list_date):
+                    headers = self._validators(hint)
+                    meta["gk_prev"] = previous
+                    self.crawler.stats.inc_value("gongkai/conditional_requests")
+        return _request(
+            url, "GET", self, priority=_priority(depth, listing), meta=meta, headers=headers
+        )
+
+    @staticmethod
+    def _reusable(hint: RecrawlHint, is_home: bool, list_date: str | None) -> bool:
+        """Whether a page the previous run stored may be asked for conditionally (issue 7).
+
+        Only if the same extraction code read it whole, as a home page or not alike, and its
+        list shows the same date (the list date is one of its date candidates): an entry that
+        is new, or whose date changed on its list, is downloaded whole.
+        """
+        return (
+            hint.complete
+            and bool(hint.etag or hint.last_modified)
+            and hint.is_home == is_home
+            and hint.extract_version == extract_version()
+            and hint.list_date == parse_date(list_date)
+        )
+
+    @staticmethod
+    def _validators(hint: RecrawlHint) -> dict[bytes, str]:
+        """Return the conditional headers echoing a stored page's validators (RFC 9110 13.1)."""
+        headers: dict[bytes, str] = {}
+        if hint.etag:
+            headers[b"If-None-Match"] = hint.etag
+        if hint.last_modified:
+            headers[b"If-Modified-Since"] = hint.last_modified
+        return headers
 
     def _check_request(
         self, site_id: str, url: str, kind: FetchKind, depth: int, referer: str | None
     ) -> Request | None:
         """Request a status check (HEAD) of an attachment, image or off-site link."""
         url = url.split("#", 1)[0]
-        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
+        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url, referer):
             return None
         if (stored := self._stored_as(site_id, url)) is not None:
             self._defer(site_id, stored, depth)
@@ -561,18 +728,18 @@ class SiteSpider(scrapy.Spider):
                     "GET",
                     self,
                     callback=self.parse_attachment,
-                    priority=-depth,
+                    priority=_priority(depth),
                     meta=meta,
                 )
             meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"  # .doc/.xls/.wps …: not parsed
-        return _request(url, "HEAD", self, priority=-depth, meta=meta)
+        return _request(url, "HEAD", self, priority=_priority(depth), meta=meta)
 
     def _report_request(
         self, site_id: str, url: str, depth: int, item: PageItem, year: int, title: str
     ) -> Request | None:
         """Request a report attachment with GET (its body is read), bounded by max_bytes."""
         url = url.split("#", 1)[0]
-        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url):
+        if not url.startswith(("http://", "https://")) or not self._claim(site_id, url, item.url):
             return None
         if (stored := self._stored_as(site_id, url)) is not None:
             self._defer(site_id, stored, depth)
@@ -590,10 +757,15 @@ class SiteSpider(scrapy.Spider):
             if ext in SCAN_FORMATS:
                 meta["gk_scan"] = True
                 return _request(
-                    url, "GET", self, callback=self.parse_attachment, priority=-depth, meta=meta
+                    url,
+                    "GET",
+                    self,
+                    callback=self.parse_attachment,
+                    priority=_priority(depth),
+                    meta=meta,
                 )
             meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"
-        return _request(url, "GET", self, priority=-depth, meta=meta)
+        return _request(url, "GET", self, priority=_priority(depth), meta=meta)
 
     def _defer(self, site_id: str, url: str, depth: int) -> None:
         """Queue a stored URL, reached and claimed, to be followed from the store."""
@@ -800,6 +972,13 @@ class SiteSpider(scrapy.Spider):
             item.size = int(length) if length and length.isdigit() else None
         else:
             item.size = len(response.body)
+        # What was downloaded (304s and stopped downloads included): the recrawl's saving.
+        self.crawler.stats.inc_value("gongkai/body_bytes", len(response.body))
+        item.etag = _header(response, b"ETag")
+        item.last_modified = _header(response, b"Last-Modified")
+        if response.status == 304 and "gk_prev" in meta and item.kind == "page":
+            yield from self._not_modified(request, response, item)
+            return
 
         if item.kind != "page":
             if (
@@ -875,6 +1054,7 @@ class SiteSpider(scrapy.Spider):
             return
 
         scope = self.scope[site_id]
+        item.extract_version = extract_version()
         item.encoding = analysis.encoding
         item.page_type = analysis.page_type
         item.title = analysis.title
@@ -926,7 +1106,60 @@ class SiteSpider(scrapy.Spider):
         yield from self._follow(item, item.next_pages)
         yield from self._replay()
 
+    def _not_modified(self, request: Request, response: Response, item: PageItem) -> Iterator[Any]:
+        """Store a page the server says is unchanged (304) as the previous run stored it, and
+        follow it from there: the same row a fresh download would give (issue 7)."""
+        meta = response.meta
+        previous = meta["gk_prev"]
+        old = self.store.reusable_item(previous, item.site_id, item.url) if self.store else None
+        if old is None:
+            # The stored copy went missing since the request was made: download it whole.
+            self.crawler.stats.inc_value("gongkai/not_modified_refetched")
+            yield self._unconditional(request)
+            return
+        self.crawler.stats.inc_value("gongkai/not_modified")
+        reused = dataclasses.replace(
+            old,
+            run_id=self.run_id,
+            final_url=response.url,
+            method=item.method,
+            depth=item.depth,
+            referer=item.referer,
+            is_home=item.is_home,
+            fetched_at=item.fetched_at,
+            etag=item.etag or old.etag,
+            last_modified=item.last_modified or old.last_modified,
+            reused_from=previous,
+            column_key=meta.get("gk_column_key")
+            or (item.url if old.page_type == "list" or old.next_pages else None),
+        )
+        yield self._emit(reused)
+        yield from self._follow(reused, reused.next_pages)
+        yield from self._replay()
+
+    def _unconditional(self, request: Request) -> Request:
+        """Repeat a conditional page request without its validators (a full download)."""
+        meta = {k: v for k, v in request.meta.items() if k.startswith("gk_") and k != "gk_prev"}
+        meta["download_slot"] = netloc_of(meta["gk_url"])
+        if request.meta.get("dont_obey_robotstxt"):
+            meta["dont_obey_robotstxt"] = True
+        return Request(
+            meta["gk_url"],
+            callback=self.parse,
+            errback=self.on_error,
+            priority=request.priority,
+            meta=meta,
+            dont_filter=True,  # the same URL as the conditional request, asked again
+        )
+
     def _follow(self, item: PageItem, next_pages: list[str]) -> Iterator[Request]:
+        """Schedule what a parsed page leads to, every claim made before the first request is
+        handed on: Scrapy consumes several callbacks' output interleaved, and the per-page
+        limits of _follow_links count the claims made since the page began (issue 8; found
+        by bench/scale_bench.py, issue 7, where list pages crawled together lost pagination)."""
+        return iter(list(self._follow_links(item, next_pages)))
+
+    def _follow_links(self, item: PageItem, next_pages: list[str]) -> Iterator[Request]:
         """Schedule what a parsed page leads to: entries, pagination, links."""
         site_id = item.site_id
         scope = self.scope[site_id]
@@ -972,6 +1205,10 @@ class SiteSpider(scrapy.Spider):
                 if req is not None:
                     yield req
         for link in item.links:
+            # Issue 7: most links of a page (menus, footers) are claimed already, and every
+            # request builder below would return None for them; so would room(), uncounted.
+            if (site_id, session_free(link.url.split("#", 1)[0])) in self.scheduled:
+                continue
             req = None
             if not room(link.url, link.kind == "page" and deeper):
                 continue
