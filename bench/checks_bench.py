@@ -516,7 +516,7 @@ def section(
         par = med([r["phases"].get(PARALLEL_PHASE, {}).get("cpu_s", r["cpu_s"]) for r in runs])
         rest = med([r["cpu_s"] for r in runs]) - par
         lines.append(
-            f"Other jobs kept the {os.cpu_count()} cores busy (load average {load[0]:.1f} at "
+            f"Other jobs shared the {os.cpu_count()} cores (load average {load[0]:.1f} at "
             f"start): with the cores to itself the check would take about {par:.0f} s ÷ "
             f"{r0['workers']} workers + {rest:.0f} s in the checking process ≈ "
             f"{par / max(1, r0['workers']) + rest:.0f} s (an estimate from CPU seconds, not a "
@@ -529,7 +529,7 @@ def section(
 def update_results(lines: list[str], path: Path = RESULTS) -> None:
     """Put the section into RESULTS.md, replacing an earlier copy (else at the end)."""
     text = path.read_text("utf-8") if path.exists() else "# Benchmark results\n"
-    block = "\n".join(lines)
+    block = "\n".join(lines).rstrip("\n") + "\n\n"  # a blank line before the next section
     if HEADING in text:
         head, rest = text.split(HEADING, 1)
         nxt = rest.find("\n## ")
