@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import statistics
 import sys
@@ -33,13 +32,14 @@ BENCH = REPO / "bench"
 RESULTS = BENCH / "RESULTS.md"
 PREFIX = "## Weekly recrawl:"
 TARGET_SAVING = 0.80  # issue 7: an unchanged recrawl downloads at least 80 % fewer bytes
-_STAT = re.compile(r"'([a-z_/0-9]+)': (\d+),?$", re.M)
 
 for _p in (str(REPO), str(BENCH)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
 import sitegen  # noqa: E402  (bench/ is on sys.path now)
+from synth_bench import _scrapy_stats, log  # noqa: E402
+from synth_bench import cpu_of as _cpu  # noqa: E402
 
 PHASES = (
     ("first", "first crawl"),
@@ -47,22 +47,6 @@ PHASES = (
     ("changed", "recrawl, {pct} of articles changed + 1 new article per site"),
     ("full", "recrawl with `--full` (same changed city)"),
 )
-
-
-def log(msg: str) -> None:
-    """Print one progress line at once."""
-    print(msg, flush=True)
-
-
-def _cpu(ru: resource.struct_rusage) -> float:
-    """User + system CPU seconds of a rusage."""
-    return ru.ru_utime + ru.ru_stime
-
-
-def _scrapy_stats(log_text: str) -> dict[str, int]:
-    """The integer counters of the 'Dumping Scrapy stats' block of a crawl log."""
-    at = log_text.rfind("Dumping Scrapy stats")
-    return {k: int(v) for k, v in _STAT.findall(log_text[at:])} if at >= 0 else {}
 
 
 def crawl(

@@ -63,7 +63,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base as RedisQueueBase
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from crawlers.guards import session_free
+from crawlers.guards import session_free, warn_trap
 from crawlers.items import PageItem
 from crawlers.pipelines import StorePipeline
 
@@ -771,16 +771,7 @@ class DistributedCrawl:
         """Count a page refused by its pattern cap; log it once per crawl (as _over_cap does)."""
         self.crawler.stats.inc_value("gongkai/trap_skipped")
         if first and cap is not None:
-            what = "网址模式" if cap[0] == "pattern" else "栏目分页"
-            logger.warning(
-                "提示：站点 %s 的%s %s 已抓取 %s 页（max_pages_per_pattern），疑似无限网址空间"
-                "（日历、会话 ID 或无尽分页），其余同类网址不再抓取；如 %s",
-                site_id,
-                what,
-                cap[1],
-                self.max_per_pattern,
-                url,
-            )
+            warn_trap(site_id, cap, self.max_per_pattern, url)
 
     # -- politeness --
 

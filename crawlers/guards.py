@@ -216,3 +216,17 @@ def url_pattern(url: str) -> str:
         return path
     keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return f"{path}?{'&'.join(keys)}"
+
+
+def warn_trap(site_id: str, cap: tuple[str, str], limit: int, url: str) -> None:
+    """Tell the operator, once per pattern, that a URL pattern or column hit its page cap (issue 8)."""
+    what = "网址模式" if cap[0] == "pattern" else "栏目分页"
+    logger.warning(
+        "提示：站点 %s 的%s %s 已抓取 %s 页（max_pages_per_pattern），疑似无限网址空间"
+        "（日历、会话 ID 或无尽分页），其余同类网址不再抓取；如 %s",
+        site_id,
+        what,
+        cap[1],
+        limit,
+        url,
+    )

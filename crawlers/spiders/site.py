@@ -30,7 +30,7 @@ import conf
 from crawlers.attachments import SCAN_FORMATS, AttachmentScan, scan_document, unscanned
 from crawlers.extract import analyse, parse_date
 from crawlers.frontier import SeenSet, frontier_of
-from crawlers.guards import RedirectLoop, session_free, url_pattern
+from crawlers.guards import RedirectLoop, session_free, url_pattern, warn_trap
 from crawlers.items import FetchKind, LinkOut, PageItem, ReportOut, report_year
 from crawlers.middlewares import netloc_of
 from crawlers.privacy import redact_json
@@ -618,16 +618,7 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.inc_value("gongkai/trap_skipped")
         if key not in self.traps_reported:
             self.traps_reported.add(key)
-            what = "网址模式" if cap[0] == "pattern" else "栏目分页"
-            logger.warning(
-                "提示：站点 %s 的%s %s 已抓取 %s 页（max_pages_per_pattern），疑似无限网址空间"
-                "（日历、会话 ID 或无尽分页），其余同类网址不再抓取；如 %s",
-                site_id,
-                what,
-                cap[1],
-                self.max_per_pattern,
-                url,
-            )
+            warn_trap(site_id, cap, self.max_per_pattern, url)
         return True
 
     def _page_request(
