@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/hostile_bench.py --write
 	$(BIN)/python bench/checks_bench.py --write
 	$(BIN)/python bench/recrawl_bench.py --write
+	$(BIN)/python bench/scale_bench.py --pages 200000 --sites 20 --also bench/scale_earlier.json --write
 
 lint: install
 	$(BIN)/ruff check .

@@ -310,10 +310,12 @@ def section(result: dict[str, Any], extra: list[dict[str, Any]], load: float) ->
         f"{st.get('gongkai/fingerprints_spilled', 0):,} request fingerprints moved from memory "
         "to the seen-sets' SQLite tables.",
         "",
-        "Other rows are other runs (`--also FILE` of a saved `--json`, named by `--label`). "
+        "Other rows are other runs (`--also FILE` of a saved `--json`, named by `--label`; "
+        "`make bench` lists bench/scale_earlier.json, two runs of 2026-11-27 on another machine "
+        "of this kind, where the same code's spilling crawl peaked at 150 MB in 727 s of CPU, so "
+        "compare their RSS, not their CPU or wall time). "
         "'all in memory (budgets unlimited)': the same code with GONGKAI_FRONTIER_MEMORY and "
-        "GONGKAI_SEEN_MEMORY at 10⁹, run alongside the first row (same machine load, so its CPU "
-        "compares); its seen-sets are already the compact hashes, so the original code would "
+        "GONGKAI_SEEN_MEMORY at 10⁹; its seen-sets are already the compact hashes, so the original code would "
         "use a little more. 'frontier in memory (before)': the crawl before crawlers/frontier.py, "
         "with the spider of that time (before the CPU work of issue 7), so compare its RSS, not "
         "its CPU. What grew with the crawl (tracemalloc at 7,200 queued requests): the queued Requests, "
@@ -328,8 +330,9 @@ def section(result: dict[str, Any], extra: list[dict[str, Any]], load: float) ->
         "(GONGKAI_SEEN_MEMORY), older ones in a SQLite table beside it. A spilled request costs "
         "~35 µs of CPU (written and read back), a seen-set lookup ~1 µs in memory, ~10 µs on disk.",
         "",
-        f"Target under {TARGET_MB} MB: {'met' if peak_mb < TARGET_MB else 'NOT met'} "
-        f"({peak_mb:.0f} MB peak at {rows:,} rows).",
+        f"- Target peak RSS under {TARGET_MB} MB for a {result['pages_target']:,}-page crawl: "
+        f"**{'met' if peak_mb < TARGET_MB else 'NOT met'}** ({peak_mb:.0f} MB peak at "
+        f"{rows:,} rows).",
         "",
     ]
     return lines
@@ -373,7 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["measured"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
     if args.json:
         Path(args.json).write_text(json.dumps(result), "utf-8")
-    extra = [json.loads(Path(f).read_text("utf-8")) for f in args.also]
+    extra: list[dict[str, Any]] = []
+    for name in args.also:  # one saved result, or a list of them
+        saved = json.loads(Path(name).read_text("utf-8"))
+        extra += saved if isinstance(saved, list) else [saved]
     lines = section(result, extra, load)
     print("\n".join(lines))
     if args.write:

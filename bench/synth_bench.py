@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 RESULTS = BENCH / "RESULTS.md"
 BASELINE_SPIDER = BENCH / "baseline_spider.py"
+FLOOR_SPIDER = BENCH / "floor_spider.py"
 RESULT_MARK = "SYNTH_BENCH "
 SYNTH_PREFIX = "## Synthetic city: "
 POLITE_PREFIX = "## Politeness: "
@@ -43,6 +44,7 @@ for _p in (str(REPO), str(BENCH)):
         sys.path.insert(0, _p)
 
 import sitegen  # noqa: E402  (bench/ is on sys.path now)
+from results_md import cpu_calibration, update_section  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -121,19 +123,28 @@ def worker_gongkai(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_bare(spec: dict[str, Any]) -> dict[str, Any]:
-    """Crawl the served city with the bare CrawlSpider (bench/baseline_spider.py)."""
+    """Crawl the served city with the bare CrawlSpider (bench/baseline_spider.py), or with
+    `spec["urls"]` fetch those URLs with the do-nothing floor spider (bench/floor_spider.py)."""
     tmp = Path(spec["tmp"])
     stats_file = tmp / "stats.json"
+    if spec.get("urls"):
+        urls_file = tmp / "urls.txt"
+        urls_file.write_text("\n".join(spec["urls"]), "utf-8")
+        spider_args = [str(FLOOR_SPIDER), "-a", f"urls_file={urls_file}"]
+    else:
+        spider_args = [
+            str(BASELINE_SPIDER),
+            "-a",
+            "starts=" + ",".join(spec["starts"]),
+            "-a",
+            "netlocs=" + ",".join(spec["netlocs"]),
+        ]
     cmd = [
         sys.executable,
         "-m",
         "scrapy",
         "runspider",
-        str(BASELINE_SPIDER),
-        "-a",
-        "starts=" + ",".join(spec["starts"]),
-        "-a",
-        "netlocs=" + ",".join(spec["netlocs"]),
+        *spider_args,
         "-a",
         f"stats_out={stats_file}",
         "-s",
@@ -160,7 +171,7 @@ def worker_bare(spec: dict[str, Any]) -> dict[str, Any]:
         "cpu_s": cpu_of(ru1) - cpu_of(ru0),
         "sys_s": ru1.ru_stime - ru0.ru_stime,
         "maxrss_kb": ru1.ru_maxrss,
-        "html": int(stats.get("item_scraped_count", 0)),
+        "html": int(stats.get("item_scraped_count", stats.get("floor/pages", 0))),
         "responses": int(stats.get("downloader/response_count", 0)),
         "requests": int(stats.get("downloader/request_count", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
@@ -199,8 +210,9 @@ def bench_throughput(
     per_host: int = 8,
     total: int = 32,
 ) -> dict[str, list[dict[str, Any]]]:
-    """gongkai and the bare CrawlSpider on the same served sites, no delay, same concurrency."""
-    out: dict[str, list[dict[str, Any]]] = {"gongkai": [], "bare": []}
+    """gongkai, the bare CrawlSpider and the do-nothing floor on the same served sites, no
+    delay, same concurrency."""
+    out: dict[str, list[dict[str, Any]]] = {"gongkai": [], "bare": [], "floor": []}
     with tempfile.TemporaryDirectory(prefix="gongkai-synth-cfg-") as cfg:
         config = sitegen.write_config(
             Path(cfg), served, sites, delay=0.0, per_host=per_host, total=total
@@ -212,10 +224,14 @@ def bench_throughput(
             "total": total,
             "delay": 0,
         }
+        floor_spec = {
+            **bare_spec,
+            "urls": [served.bases[s.id].rstrip("/") + path for s in sites for path in s.html_paths],
+        }
         for i in range(runs):
-            for kind in ("gongkai", "bare"):
-                spec = {"config": str(config)} if kind == "gongkai" else bare_spec
-                r = run_worker(kind, spec, served)
+            for kind in ("gongkai", "bare", "floor"):
+                spec = {"gongkai": {"config": str(config)}, "bare": bare_spec}.get(kind, floor_spec)
+                r = run_worker("bare" if kind == "floor" else kind, spec, served)
                 out[kind].append(r)
                 log(
                     f"  run {i + 1}/{runs} {kind:7s}: {r['html']} HTML pages, {r['responses']} "
@@ -314,7 +330,7 @@ def throughput_section(
     load: tuple[float, float],
 ) -> list[str]:
     """The 'Synthetic city' section."""
-    g, b = res["gongkai"], res["bare"]
+    g, b, f = res["gongkai"], res["bare"], res.get("floor", [])
     html_total = sum(s.html_pages for s in sites)
     utf8 = [s for s in sites if s.encoding == "utf-8"]
     gbk = [s for s in sites if s.encoding == "gbk"]
@@ -339,7 +355,8 @@ def throughput_section(
     rows = []
     for label, fn, fmt in metrics:
         gv, bv = _med(g, fn), _med(b, fn)
-        rows.append([label, format(gv, fmt), format(bv, fmt), f"{gv / bv:.2f}×" if bv else "—"])
+        row = [label, format(gv, fmt), format(bv, fmt), f"{gv / bv:.2f}×" if bv else "—"]
+        rows.append([*row, format(_med(f, fn), fmt)] if f else row)
     cpu_page = _med(g, lambda r: r["cpu_s"] / r["html"] * 1000)
     speedup = _med(g, lambda r: r["html"] / r["cpu_s"]) / _med(b, lambda r: r["html"] / r["cpu_s"])
     paired = ", ".join(
@@ -366,9 +383,15 @@ def throughput_section(
         "PubDate + a date regex, no store). Crawl CPU and peak RSS are the crawl subprocess's "
         "own (`getrusage(RUSAGE_CHILDREN)` in a worker whose only child is the crawl); server "
         f"CPU is read from /proc. Load average (1 min) at start / end: {load[0]:.2f} / "
-        f"{load[1]:.2f} on {os.cpu_count()} cores shared with other work.",
+        f"{load[1]:.2f} on {os.cpu_count()} cores shared with other work; this machine's "
+        f"Python speed (`results_md.cpu_calibration`, lower is faster): {cpu_calibration():.0f} "
+        "ms.",
         "",
-        *_md_table([f"median of {len(g)} run(s)", "gongkai", "bare CrawlSpider", "ratio"], rows),
+        *_md_table(
+            [f"median of {len(g)} run(s)", "gongkai", "bare CrawlSpider", "ratio"]
+            + (["Scrapy floor (fetch only)"] if f else []),
+            rows,
+        ),
         "",
         f"- Target ≤ {TARGET_CPU_MS:g} ms CPU per HTML page (full pipeline): "
         f"**{'met' if cpu_page <= TARGET_CPU_MS else 'NOT met'}** ({cpu_page:.2f} ms).",
@@ -376,6 +399,29 @@ def throughput_section(
         f"**{'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}** ({speedup:.2f}×; run by run "
         f"{paired}).",
     ]
+    if f:
+        floor_ms = _med(f, lambda r: r["cpu_s"] / r["html"] * 1000)
+        bare_ms = _med(b, lambda r: r["cpu_s"] / r["html"] * 1000)
+        lines += [
+            f"- Scrapy floor: `bench/floor_spider.py` fetches the same {_n(html_total)} pages "
+            "from a list (same concurrency and robots.txt; no link extraction, a callback that "
+            f"keeps nothing) for {floor_ms:.2f} ms of CPU per page on this machine. That is what "
+            "Scrapy itself costs per page here; above it gongkai spends "
+            f"{cpu_page - floor_ms:.2f} ms (extraction, links, checks of attachments, images "
+            f"and off-site links, store writes) and the bare CrawlSpider {bare_ms - floor_ms:.2f} "
+            "ms (mostly building and filtering Requests for links it has seen).",
+        ]
+        if cpu_page > TARGET_CPU_MS:
+            # The issue measured its baseline (a bare CrawlSpider at 8-11 ms per page) on a
+            # machine of this kind; say what the same proportion is here.
+            lines.append(
+                f"- Why {TARGET_CPU_MS:g} ms is not met here: the issue set it where a bare "
+                f"CrawlSpider cost 8–11 ms per page; here it costs {bare_ms:.2f} ms, and Scrapy "
+                f"alone {floor_ms:.2f} ms. {TARGET_CPU_MS:g} ms of 9.5 ms (the middle of the "
+                f"issue's range) is {TARGET_CPU_MS / 9.5:.0%} of the bare crawler; gongkai is at "
+                f"{cpu_page / bare_ms:.0%} of it ({1 / (cpu_page / bare_ms):.2f}×), and the "
+                f"fetch-only floor at {floor_ms / bare_ms:.0%}."
+            )
     if missing:
         lines.append(
             f"- gongkai parsed {missing:.0f} fewer HTML pages than were generated — see the crawl "
@@ -455,7 +501,8 @@ def politeness_section(
             rows,
         ),
         "",
-        f"- Target wall ≤ {TARGET_POLITE:g}× the bound: **{'met' if ok else 'NOT met'}** "
+        f"- Target politeness, wall ≤ {TARGET_POLITE:g}× the bound (pages ÷ hosts × delay): "
+        f"**{'met' if ok else 'NOT met'}** "
         f"({main['ratio']:.3f}× with delay_jitter {main['jitter']:g}).",
         f"- All {main['hosts']} hosts busy at once for {main['overlap_s']:.0f} s of the "
         f"{main['crawl_wall_s']:.0f} s crawl ({busy:.0%}); the slowest host kept "
@@ -480,23 +527,11 @@ def politeness_section(
 
 
 def update_results(sections: list[list[str]], path: Path = RESULTS) -> None:
-    """Replace each section (found by its heading's prefix) in RESULTS.md, or insert it before
-    'Where the crawl's time goes' (else at the end)."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmark results\n"
+    """Replace each section (found by its heading up to the colon) in RESULTS.md; a new one
+    goes before 'Where the crawl's time goes'."""
     for lines in sections:
-        block = "\n".join(lines).rstrip("\n") + "\n"
         prefix = lines[0].split(":", 1)[0] + ":"
-        at = text.find("\n" + prefix)
-        if at >= 0:
-            nxt = text.find("\n## ", at + 1)
-            text = text[: at + 1] + block + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
-        else:
-            marker = text.find("\n## Where the crawl's time goes")
-            if marker >= 0:
-                text = text[: marker + 1] + block + "\n" + text[marker + 1 :]
-            else:
-                text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, "utf-8")
+        update_section(prefix, lines, path, before="## Where the crawl's time goes")
 
 
 # ---------------------------------------------------------------------------------------------
