@@ -172,3 +172,19 @@ def test_delay_jitter_reaches_scrapy(tmp_path: Path, city) -> None:
         spider.apply_settings(settings)
         assert _default_jitter(settings) == expected
         assert settings.getfloat("DOWNLOAD_DELAY") == 0.25
+
+
+def test_floor_spider_fetches_exactly_the_listed_pages(tmp_path: Path, city) -> None:
+    # The synthetic-city bench's fetch-only floor (issue 7) must fetch every listed page once
+    # and nothing else, so its CPU per page is Scrapy's own cost for the same pages.
+    from bench import synth_bench
+
+    root, sites = city
+    with sitegen.serve(root, sites[:1], prefer_nginx=False) as served:
+        urls = [served.bases[sites[0].id].rstrip("/") + p for p in sites[0].html_paths]
+        spec = {"urls": urls, "per_host": 4, "total": 8, "delay": 0, "tmp": str(tmp_path)}
+        result = synth_bench.worker_bare(spec)
+    assert result["exit"] == 0
+    assert result["html"] == len(urls) == 60
+    # robots.txt, then each page once: no link was followed.
+    assert result["requests"] == len(urls) + 1
