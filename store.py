@@ -89,6 +89,7 @@ class RecrawlHint:
     list_date: str | None  # the list date its entry carried (its `list` date candidate)
     extract_version: str | None
     complete: bool  # a parsed page stored whole (main text included): reusable on a 304
+    kind: str = "page"  # or "attachment": one whose text was scanned (privacy_leak)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -735,6 +736,7 @@ def _by_url_statements() -> dict[str, Any]:
             p.next_pages,
             p.text_chars,
             p.extract_version,
+            p.privacy_scan,
             t.chars,
         )
         .select_from(with_text)
@@ -1485,6 +1487,15 @@ class Store:
             and 200 <= r.status < 300
             and r.page_type is not None
         )
+        # An attachment whose text was read and scanned: its scan record is all a 304 needs.
+        scanned = (
+            r.kind == "attachment"
+            and r.error is None
+            and r.status is not None
+            and 200 <= r.status < 300
+            and isinstance(r.privacy_scan, dict)
+            and r.privacy_scan.get("scanned") is True
+        )
         return RecrawlHint(
             etag=r.etag,
             last_modified=r.last_modified,
@@ -1492,7 +1503,9 @@ class Store:
             is_list=r.page_type in ("home", "list") or bool(r.next_pages),
             list_date=list_date,
             extract_version=r.extract_version,
-            complete=parsed and r.text_chars is not None and r.text_chars == (r.chars or 0),
+            complete=scanned
+            or (parsed and r.text_chars is not None and r.text_chars == (r.chars or 0)),
+            kind=r.kind,
         )
 
     def reusable_item(self, run_id: int, site_id: str, url: str) -> PageItem | None:

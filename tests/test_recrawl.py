@@ -263,11 +263,11 @@ def findings(db: str, run_id: int) -> list[tuple[Any, ...]]:
 
 
 def reuse(db: str, run_id: int) -> dict[tuple[str, str], int | None]:
-    """Return each stored page's reused_from, by (site, url)."""
+    """Return each stored row's reused_from (pages and scanned attachments), by (site, url)."""
     with Store(db) as st, st.engine.connect() as conn:
         rows = conn.execute(
             sa.select(pages_t.c.site_id, pages_t.c.url, pages_t.c.reused_from).where(
-                pages_t.c.run_id == run_id, pages_t.c.kind == "page"
+                pages_t.c.run_id == run_id
             )
         ).all()
     return {(r.site_id, r.url): r.reused_from for r in rows}
@@ -339,6 +339,14 @@ def test_unchanged_recrawl_downloads_80_percent_less_and_stores_the_same(twice: 
     not_modified = [h for h in twice.second_hits if h.status == 304]
     assert len(not_modified) > 300
     assert all(h.conditional for h in not_modified)
+    # Attachments whose text the first run scanned for personal data (privacy_leak) are asked
+    # for conditionally too, and their scan is reused: documents are most of a real recrawl's
+    # bytes. Annual-report files are read again (their tables are parsed, not only scanned).
+    docs = [
+        h for h in twice.second_hits if h.method == "GET" and h.path.endswith((".pdf", ".docx"))
+    ]
+    assert sum(1 for h in docs if h.conditional and h.status == 304) >= 3, docs
+    assert all(h.status == 304 for h in docs if h.conditional)
     # Home pages are always downloaded whole (homepage_stale and site_unreachable read them).
     homes = [h for h in twice.second_hits if h.method == "GET" and h.path == "/"]
     assert homes and not any(h.conditional for h in homes)
@@ -545,9 +553,17 @@ def test_changed_pages_are_downloaded_again_and_new_articles_found(
             site / LIST_2,
             ('<span class="date">2026-11-03</span>', '<span class="date">2026-11-04</span>'),
         )
+        # And a scanned attachment replaced by another document (issue 7: its scan is reused
+        # only while the server says it is unchanged).
+        doc = "tzgg/202611/P020261106000001.pdf"
+        shutil.copyfile(
+            root / "sites" / "wjw" / "tzgg/202611/P020261117000001.pdf",
+            root / "sites" / "hospital" / doc,
+        )
         mark = traffic.mark()
         second = _crawl(config, db, tmp_path / "2.log")
         hits = {(h.site, h.path): h for h in traffic.since(mark) if h.method == "GET"}
+        doc_url = f"{city.bases['hospital']}/{doc}"
 
     # The rewritten article: asked conditionally, answered 200, parsed again.
     hit = hits[("portal", "/" + ARTICLE)]
@@ -582,6 +598,24 @@ def test_changed_pages_are_downloaded_again_and_new_articles_found(
     assert {f"{base}/{p}" for p in (ARTICLE, NEW, REDATED, LIST, LIST_2)} <= fresh
     assert sum(1 for r in reused.values() if r == first) > 300
     assert len(crawled(db, second)["pages"]) == len(crawled(db, first)["pages"]) + 1
+    # The replaced attachment: asked conditionally, downloaded and scanned again.
+    hit = hits[("hospital", "/" + doc)]
+    assert (hit.conditional, hit.status) == (True, 200)
+    with Store(db) as st, st.engine.connect() as conn:
+        before, after = (
+            conn.execute(
+                sa.select(pages_t).where(
+                    pages_t.c.run_id == run,
+                    pages_t.c.site_id == "hospital",
+                    pages_t.c.url == doc_url,
+                )
+            ).one()
+            for run in (first, second)
+        )
+    assert after.reused_from is None and after.privacy_scan["scanned"] is True
+    assert after.privacy_scan != before.privacy_scan
+    # The other scanned attachments were unchanged: answered 304 and their scans reused.
+    assert reused[("wjw", f"{city.bases['wjw']}/tzgg/202611/P020261117000001.pdf")] == first
 
 
 def test_a_stored_page_missing_its_text_is_downloaded_whole(

@@ -324,6 +324,7 @@ _EXTRACT_MODULES = (
     "interaction",
     "notices",
     "annual_report",
+    "attachments",  # the attachment text reader: a 304 reuses its privacy scan (issue 7)
 )
 
 
@@ -688,6 +689,29 @@ class SiteSpider(scrapy.Spider):
             and hint.list_date == parse_date(list_date)
         )
 
+    def _attachment_validators(
+        self, site_id: str, url: str, meta: dict[str, Any]
+    ) -> dict[bytes, str]:
+        """Return conditional headers for an attachment the previous run downloaded and
+        scanned with the same code, and mark the request for reuse on a 304 (issue 7: on a
+        weekly recrawl the documents are most of the bytes; their text is only re-read when
+        the server says it changed)."""
+        previous = self.previous.get(site_id)
+        if not self.conditional or previous is None or self.store is None:
+            return {}
+        hint = self.store.recrawl_hint(previous, site_id, url)
+        if (
+            hint is None
+            or hint.kind != "attachment"
+            or not hint.complete
+            or not (hint.etag or hint.last_modified)
+            or hint.extract_version != extract_version()
+        ):
+            return {}
+        meta["gk_prev"] = previous
+        self.crawler.stats.inc_value("gongkai/conditional_requests")
+        return self._validators(hint)
+
     @staticmethod
     def _validators(hint: RecrawlHint) -> dict[bytes, str]:
         """Return the conditional headers echoing a stored page's validators (RFC 9110 13.1)."""
@@ -721,6 +745,7 @@ class SiteSpider(scrapy.Spider):
                     callback=self.parse_attachment,
                     priority=_priority(depth),
                     meta=meta,
+                    headers=self._attachment_validators(site_id, url, meta),
                 )
             meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"  # .doc/.xls/.wps …: not parsed
         return _request(url, "HEAD", self, priority=_priority(depth), meta=meta)
@@ -941,6 +966,8 @@ class SiteSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("gongkai/attachment_bytes", len(response.body))
         item.privacy = list(scan.hits)
         item.privacy_scan = scan.record()
+        if scan.scanned:
+            item.extract_version = extract_version()  # a 304 reuses this scan (issue 7)
         state = "scanned" if scan.scanned else "unscanned"
         self.crawler.stats.inc_value(f"gongkai/attachments_{state}")
         if scan.hits:
@@ -967,7 +994,7 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.inc_value("gongkai/body_bytes", len(response.body))
         item.etag = _header(response, b"ETag")
         item.last_modified = _header(response, b"Last-Modified")
-        if response.status == 304 and "gk_prev" in meta and item.kind == "page":
+        if response.status == 304 and "gk_prev" in meta:
             yield from self._not_modified(request, response, item)
             return
 
@@ -1102,7 +1129,14 @@ class SiteSpider(scrapy.Spider):
         follow it from there: the same row a fresh download would give (issue 7)."""
         meta = response.meta
         previous = meta["gk_prev"]
-        old = self.store.reusable_item(previous, item.site_id, item.url) if self.store else None
+        old = None
+        if self.store is not None and item.kind == "page":
+            old = self.store.reusable_item(previous, item.site_id, item.url)
+        elif self.store is not None:
+            # A scanned attachment: its row (status, size, scan record, masked hits) is all.
+            old = self.store.page_item(previous, item.site_id, item.url)
+            if old is not None and not (old.privacy_scan or {}).get("scanned"):
+                old = None
         if old is None:
             # The stored copy went missing since the request was made: download it whole.
             self.crawler.stats.inc_value("gongkai/not_modified_refetched")
@@ -1124,19 +1158,23 @@ class SiteSpider(scrapy.Spider):
             column_key=meta.get("gk_column_key")
             or (item.url if old.page_type == "list" or old.next_pages else None),
         )
+        if item.kind != "page":
+            self.crawler.stats.inc_value("gongkai/attachments_reused")
+            yield self._emit(reused)  # a document leads nowhere
+            return
         yield self._emit(reused)
         yield from self._follow(reused, reused.next_pages)
         yield from self._replay()
 
     def _unconditional(self, request: Request) -> Request:
-        """Repeat a conditional page request without its validators (a full download)."""
+        """Repeat a conditional request without its validators (a full download)."""
         meta = {k: v for k, v in request.meta.items() if k.startswith("gk_") and k != "gk_prev"}
         meta["download_slot"] = netloc_of(meta["gk_url"])
         if request.meta.get("dont_obey_robotstxt"):
             meta["dont_obey_robotstxt"] = True
         return Request(
             meta["gk_url"],
-            callback=self.parse,
+            callback=self.parse_attachment if meta.get("gk_scan") else self.parse,
             errback=self.on_error,
             priority=request.priority,
             meta=meta,
