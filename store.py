@@ -1655,11 +1655,15 @@ class Store:
             ).all()
             # Crawl order, sorted here: SQLite would copy every wide row into a sort (issue 7).
             page_rows.sort(key=operator.itemgetter(0))
+            # Stored order, sorted here too: an ORDER BY makes SQLite either copy every row
+            # into a temp B-tree or, when one site is a large share of the table, scan the
+            # whole table in id order (issue 7, bench/checks_bench.py).
             link_rows = conn.execute(
-                sa.select(lc.source_url, lc.target_url, lc.text, lc.kind, lc.hidden)
-                .where(lc.run_id == run_id, lc.site_id == site_id)
-                .order_by(lc.id)
+                sa.select(lc.id, lc.source_url, lc.target_url, lc.text, lc.kind, lc.hidden).where(
+                    lc.run_id == run_id, lc.site_id == site_id
+                )
             ).all()
+            link_rows.sort(key=operator.itemgetter(0))
             entry_rows = conn.execute(
                 sa.select(ec.page_url, ec.title, ec.url, ec.date, ec.position)
                 .where(ec.run_id == run_id, ec.site_id == site_id)
@@ -1736,7 +1740,7 @@ class Store:
             )
         homes = {url for url, p in pages.items() if p.is_home}
         # Positional: Link(source_url, target_url, text, kind, on_home, hidden).
-        links = [Link(s, t, text, k, s in homes, h) for s, t, text, k, h in link_rows]
+        links = [Link(s, t, text, k, s in homes, h) for _, s, t, text, k, h in link_rows]
         return SiteSnapshot(
             run_id=run_id,
             site_id=site_id,
