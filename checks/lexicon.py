@@ -350,6 +350,9 @@ def compact(text: str) -> str:
     return _compact(text)[0]
 
 
+# A site's texts are scanned by each of its lexicon rules in turn (term_forbidden once per
+# word list): each text is compacted once (issue 7). Bounded; texts of one site at a time recur.
+@lru_cache(maxsize=8192)
 def _compact(text: str) -> tuple[str, bool]:
     """Return compact(text) and whether it is only `text` without the dropped characters (no
     NFKC change, lower-casing kept every length), so offsets map back by the dropped runs."""

@@ -141,19 +141,41 @@ class BodyTexts:
         """Hold `texts` in memory (tests, a fresh crawl) or read them through `loader`."""
         self._texts = dict(texts or {})
         self._loader = loader
+        self._whole = loader is None  # _texts holds every text (a full read kept them all)
+
+    # Characters of main text kept in memory per site (str: up to 4 bytes each, Chinese 2).
+    KEEP_CHARS = 16_000_000
 
     def get(self, url: str) -> str | None:
         """Return one page's main text, or None when none was stored."""
         if url in self._texts:
             return self._texts[url]
-        if self._loader is None:
+        if self._whole or self._loader is None:
             return None
         return next((text for _, text in self._loader([url])), None)
 
     def items(self, urls: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        """Yield (url, main text) of the stored pages (only `urls` if given), in crawl order."""
-        if self._loader is not None:
-            yield from self._loader(None if urls is None else list(urls))
+        """Yield (url, main text) of the stored pages (only `urls` if given), in crawl order.
+
+        A first read of every text keeps them (up to KEEP_CHARS characters in all): a site's
+        lexicon and text rules each read all of them, one rule after another (issue 7).
+        """
+        if not self._whole and self._loader is not None:
+            if urls is not None:
+                yield from self._loader(list(urls))
+                return
+            kept: dict[str, str] | None = {}
+            size = 0
+            for url, text in self._loader(None):
+                if kept is not None:
+                    size += len(text)
+                    kept[url] = text
+                    if size > self.KEEP_CHARS:
+                        kept = None  # a very large site: read from the store each time
+                yield url, text
+            if kept is not None:
+                self._texts.update(kept)
+                self._whole = True
             return
         wanted = None if urls is None else set(urls)
         for url, text in self._texts.items():

@@ -342,3 +342,48 @@ def test_workers_exit_when_the_checking_process_is_killed(tmp_path: Path) -> Non
             time.sleep(0.2)
     finally:
         parent.kill()
+
+
+def test_body_texts_are_read_from_the_store_once_per_site() -> None:
+    # A site's lexicon and text rules each read every main text (issue 7): the first full
+    # read keeps them, later reads come from memory; a partial read or an over-budget site
+    # reads from the store each time.
+    from checks.model import BodyTexts
+
+    stored = {f"http://s/{i}.html": f"正文{i}" * 10 for i in range(5)}
+    calls: list[list[str] | None] = []
+
+    def loader(urls):
+        calls.append(None if urls is None else list(urls))
+        for url, text in stored.items():
+            if urls is None or url in urls:
+                yield url, text
+
+    bodies = BodyTexts(loader=loader)
+    assert list(bodies.items(["http://s/1.html"])) == [
+        ("http://s/1.html", stored["http://s/1.html"])
+    ]
+    first = list(bodies.items())
+    assert first == list(stored.items())
+    assert (
+        list(bodies.items()) == first and bodies.get("http://s/3.html") == stored["http://s/3.html"]
+    )
+    assert list(bodies.items(["http://s/4.html", "http://s/9.html"])) == [
+        ("http://s/4.html", stored["http://s/4.html"])
+    ]
+    assert bodies.get("http://s/9.html") is None
+    assert calls == [["http://s/1.html"], None]  # nothing read after the full read
+
+    # A full read broken off early keeps nothing.
+    calls.clear()
+    bodies = BodyTexts(loader=loader)
+    next(iter(bodies.items()))
+    list(bodies.items())
+    assert calls == [None, None]
+
+    # More text than KEEP_CHARS: never kept.
+    calls.clear()
+    big = BodyTexts(loader=loader)
+    big.KEEP_CHARS = 50
+    assert list(big.items()) == list(big.items()) == list(stored.items())
+    assert calls == [None, None]
