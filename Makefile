@@ -27,10 +27,10 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Every benchmark, one after another (about 70 min on 2 cores; the last, a 200,000-page crawl,
-# takes about 40): each writes its own section of bench/RESULTS.md.
+# Every benchmark, one after another (about 90 min on 2 cores; the last, a 200,000-page crawl,
+# takes 20-40): each writes its own section of bench/RESULTS.md.
 bench: install
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py --synth-runs 3
 	$(BIN)/python bench/report_bench.py --write
 	$(BIN)/python bench/hostile_bench.py --write
 	$(BIN)/python bench/checks_bench.py --write
