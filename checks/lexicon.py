@@ -351,17 +351,42 @@ def compact(text: str) -> str:
 
 
 # A site's texts are scanned by each of its lexicon rules in turn (term_forbidden once per
-# word list): each text is compacted once (issue 7). Bounded; texts of one site at a time recur.
-@lru_cache(maxsize=8192)
+# word list): each text is compacted once (issue 7). Bounded by characters, not entries, since
+# a main text may be long: the memo is emptied when it would pass MEMO_CHARS.
+MEMO_CHARS = 8_000_000
+_memo: dict[str, tuple[str, bool]] = {}
+_memo_chars = 0
+
+
+def clear_compact_memo() -> None:
+    """Forget every compacted text (a benchmark round that must start cold)."""
+    global _memo_chars
+    _memo.clear()
+    _memo_chars = 0
+
+
 def _compact(text: str) -> tuple[str, bool]:
     """Return compact(text) and whether it is only `text` without the dropped characters (no
     NFKC change, lower-casing kept every length), so offsets map back by the dropped runs."""
+    global _memo_chars
+    hit = _memo.get(text)
+    if hit is not None:
+        return hit
     drop, _ = _classes()
     out = drop.sub("", text)
     if not unicodedata.is_normalized("NFKC", out):
-        return drop.sub("", unicodedata.normalize("NFKC", out)).lower(), False
-    low = out.lower()
-    return low, len(low) == len(out)
+        result = drop.sub("", unicodedata.normalize("NFKC", out)).lower(), False
+    else:
+        low = out.lower()
+        result = low, len(low) == len(out)
+    size = len(text) + len(result[0])
+    if _memo_chars + size > MEMO_CHARS:
+        _memo.clear()
+        _memo_chars = 0
+    if size <= MEMO_CHARS:
+        _memo[text] = result
+        _memo_chars += size
+    return result
 
 
 def _offsets(text: str) -> Callable[[int], int]:

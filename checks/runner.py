@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 import conf
 from checks.context import RuleContext, probe_window
+from checks.lexicon import clear_compact_memo
 from checks.model import Finding, Outcome, Probe, SiteSnapshot, Status
 from checks.registry import kinds
 
@@ -222,6 +223,7 @@ def _load_and_check(
         del snapshot
         return found, done
     finally:
+        clear_compact_memo()  # its texts were compacted once for all its rules; not kept on
         if paused:
             gc.enable()
 

@@ -679,3 +679,21 @@ def test_crawl_stores_body_text_and_a_term_deep_in_an_article_is_found(tmp_path:
             assert text_rows(s, crawl.run_id) == before
     finally:
         server.stop()
+
+
+def test_compact_memo_gives_the_same_answers_and_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 7: each text is compacted once for all of a site's lexicon rules; the memo is
+    # bounded by characters (main texts can be long), emptied when it would grow past them.
+    from checks import lexicon
+    from checks.matching import normalize
+
+    monkeypatch.setattr(lexicon, "MEMO_CHARS", 1000)
+    monkeypatch.setattr(lexicon, "_memo", {})
+    monkeypatch.setattr(lexicon, "_memo_chars", 0)
+    texts = [f"第{i}条　规定：ＡＢＣ{i}，见《办法》。" * 10 for i in range(60)]
+    for text in texts * 2:
+        assert lexicon.compact(text) == normalize(text)
+        assert lexicon._memo_chars <= 1000
+    assert 0 < len(lexicon._memo) < len(texts)
