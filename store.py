@@ -1510,12 +1510,16 @@ class Store:
 
     def reusable_item(self, run_id: int, site_id: str, url: str) -> PageItem | None:
         """Return a stored page with everything a new run's copy needs (main text, annual
-        report), or None when it is gone or a piece is missing (issue 7: 304 reuse)."""
+        report), or a scanned attachment's row, or None when it is gone or a piece is missing
+        (issue 7: 304 reuse)."""
         key = {"run": run_id, "site": site_id, "url": url}
         with self.engine.connect() as conn:
             item = self._page_item(conn, key)
             if item is None:
                 return None
+            if item.kind == "attachment":
+                # A scanned document: its scan record and masked hits are the whole copy.
+                return item if (item.privacy_scan or {}).get("scanned") is True else None
             text = conn.execute(_BY_URL["text"], key).first()
             # Only a page titled as an annual report has one (spiders.site.report_page_year).
             report = (

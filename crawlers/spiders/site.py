@@ -813,17 +813,23 @@ class SiteSpider(scrapy.Spider):
     def _get_fallback(self, request: Request) -> Request:
         """Repeat a refused HEAD as a GET that stops after the headers (no body download)."""
         meta = {k: v for k, v in request.meta.items() if k.startswith("gk_")}
-        meta.update(gk_fallback=True, download_slot=netloc_of(meta["gk_url"]))
+        meta["gk_fallback"] = True
+        return self._again(request, meta, self.parse)
+
+    def _again(self, request: Request, meta: dict[str, Any], callback: Any) -> Request:
+        """Ask for a request's URL once more (GET, same priority, its site's slot and robots.txt
+        choice) with the given gk_ meta. Never filtered as a duplicate: the same URL is asked
+        again on purpose (a status check must run even if the site fetched the URL as a page,
+        or the link would get no row at all)."""
+        meta["download_slot"] = netloc_of(meta["gk_url"])
         if request.meta.get("dont_obey_robotstxt"):
             meta["dont_obey_robotstxt"] = True
         return Request(
             meta["gk_url"],
-            callback=self.parse,
+            callback=callback,
             errback=self.on_error,
             priority=request.priority,
             meta=meta,
-            # The same check, repeated: it must run even if this site already fetched the URL
-            # with GET as a page (same fingerprint), or the link would get no row at all.
             dont_filter=True,
         )
 
@@ -1129,14 +1135,7 @@ class SiteSpider(scrapy.Spider):
         follow it from there: the same row a fresh download would give (issue 7)."""
         meta = response.meta
         previous = meta["gk_prev"]
-        old = None
-        if self.store is not None and item.kind == "page":
-            old = self.store.reusable_item(previous, item.site_id, item.url)
-        elif self.store is not None:
-            # A scanned attachment: its row (status, size, scan record, masked hits) is all.
-            old = self.store.page_item(previous, item.site_id, item.url)
-            if old is not None and not (old.privacy_scan or {}).get("scanned"):
-                old = None
+        old = self.store.reusable_item(previous, item.site_id, item.url) if self.store else None
         if old is None:
             # The stored copy went missing since the request was made: download it whole.
             self.crawler.stats.inc_value("gongkai/not_modified_refetched")
@@ -1169,16 +1168,8 @@ class SiteSpider(scrapy.Spider):
     def _unconditional(self, request: Request) -> Request:
         """Repeat a conditional request without its validators (a full download)."""
         meta = {k: v for k, v in request.meta.items() if k.startswith("gk_") and k != "gk_prev"}
-        meta["download_slot"] = netloc_of(meta["gk_url"])
-        if request.meta.get("dont_obey_robotstxt"):
-            meta["dont_obey_robotstxt"] = True
-        return Request(
-            meta["gk_url"],
-            callback=self.parse_attachment if meta.get("gk_scan") else self.parse,
-            errback=self.on_error,
-            priority=request.priority,
-            meta=meta,
-            dont_filter=True,  # the same URL as the conditional request, asked again
+        return self._again(
+            request, meta, self.parse_attachment if meta.get("gk_scan") else self.parse
         )
 
     def _follow(self, item: PageItem, next_pages: list[str]) -> Iterator[Request]:
