@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checks.annual import Problem
 from checks.context import RuleContext
-from checks.model import AnnualReportRecord, Finding
+from checks.model import AnnualReportRecord, Finding, SiteSnapshot
 from crawlers.annual_report import AnnualReport, BlankCell, Section
 from crawlers.items import report_year
 
@@ -213,16 +213,22 @@ def problem_findings(
 def mentioned_years(ctx: RuleContext) -> dict[int, list[dt.date | None]]:
     """Return the report years named by list entries and link texts, with the entry dates.
 
-    A report the crawl saw listed but did not fetch (page cap) still exists.
+    A report the crawl saw listed but did not fetch (page cap) still exists. Computed once per
+    site for annual_report_late and annual_report_missing (issue 7); callers only read it.
     """
+    return ctx.snapshot.derived("mentioned_years", lambda: _mentioned_years(ctx.snapshot))
+
+
+def _mentioned_years(snapshot: SiteSnapshot) -> dict[int, list[dt.date | None]]:
+    """Compute mentioned_years."""
     out: dict[int, list[dt.date | None]] = {}
-    for column in ctx.snapshot.columns:
+    for column in snapshot.columns:
         for entry in column.entries:
             year = report_year(entry.title)
             if year is not None:
                 out.setdefault(year, []).append(entry.date)
     # Each distinct link text once: menus repeat on every page (issue 7).
-    for text in dict.fromkeys(link.text for link in ctx.snapshot.links):
+    for text in snapshot.link_texts():
         year = report_year(text)
         if year is not None:
             out.setdefault(year, [])

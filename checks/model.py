@@ -199,6 +199,26 @@ class SiteSnapshot:
     # The site's availability probes of the week before the audit date (checks.runner
     # attach_probes); empty when none were stored, and site_unreachable then judges the crawl.
     probes: list[Probe] = field(default_factory=list)
+    # Values derived from the snapshot that several rules of a site need (the distinct link
+    # texts, the report years mentioned; issue 7: each rule scanning a 3,000-page site's
+    # ~26,000 links again cost CPU). checks.runner.check_site sets it to {} while the site's
+    # rules run, when nothing changes the snapshot; None (tests that edit a snapshot between
+    # rules) computes every time.
+    memo: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
+
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return compute(), remembered under `key` while memo is on (callers only read it)."""
+        if self.memo is None:
+            return compute()
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+    def link_texts(self) -> list[str]:
+        """Return the distinct link texts in first-seen order (menus repeat on every page)."""
+        return self.derived("link_texts", lambda: list(dict.fromkeys(lk.text for lk in self.links)))
 
     @property
     def home(self) -> Page | None:

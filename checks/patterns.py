@@ -25,6 +25,7 @@ from checks.matching import matches
 
 if TYPE_CHECKING:
     from checks.context import RuleContext
+    from checks.model import SiteSnapshot
 
 REGEX_PREFIX = "regex:"
 GLOB_CHARS = "*?["
@@ -172,9 +173,20 @@ class Text:
 
 
 def snapshot_texts(ctx: RuleContext, fields: list[str], home_only: bool = False) -> list[Text]:
-    """Return the distinct texts of the chosen fields, each with the page that shows it."""
-    snapshot = ctx.snapshot
+    """Return the distinct texts of the chosen fields, each with the page that shows it.
+
+    Remembered per site: term_forbidden, text_forbidden and the required-text rules of one
+    site mostly ask for the same fields (issue 7). Callers only read the list.
+    """
     home = ctx.home_urls()
+    key = ("snapshot_texts", tuple(sorted(set(fields))), home_only, frozenset(home))
+    return ctx.snapshot.derived(key, lambda: _snapshot_texts(ctx.snapshot, fields, home_only, home))
+
+
+def _snapshot_texts(
+    snapshot: SiteSnapshot, fields: list[str], home_only: bool, home: set[str]
+) -> list[Text]:
+    """Compute snapshot_texts."""
     pages = [
         p
         for p in snapshot.pages.values()

@@ -165,23 +165,29 @@ def check_site(
     """Evaluate each rule that applies to one site on its snapshot (unsorted results)."""
     findings: list[Finding] = []
     outcomes: list[Outcome] = []
-    for rule in config.rules:
-        if not applies(rule, site):
-            continue
-        found = apply_mutes(evaluate(rule, site, snapshot, now, config.root), config.mutes, now)
-        findings.extend(found)
-        outcomes.append(
-            Outcome(
-                site=site.id,
-                rule=rule.id,
-                check=rule.check,
-                status=worst([f.status for f in found]),
-                findings=len(found),
-                title=rule.title,
-                basis=rule.basis,
-                severity=rule.severity,
+    if snapshot is not None:
+        snapshot.memo = {}  # the rules below share what they derive from it (issue 7)
+    try:
+        for rule in config.rules:
+            if not applies(rule, site):
+                continue
+            found = apply_mutes(evaluate(rule, site, snapshot, now, config.root), config.mutes, now)
+            findings.extend(found)
+            outcomes.append(
+                Outcome(
+                    site=site.id,
+                    rule=rule.id,
+                    check=rule.check,
+                    status=worst([f.status for f in found]),
+                    findings=len(found),
+                    title=rule.title,
+                    basis=rule.basis,
+                    severity=rule.severity,
+                )
             )
-        )
+    finally:
+        if snapshot is not None:
+            snapshot.memo = None
     return findings, outcomes
 
 

@@ -387,3 +387,46 @@ def test_body_texts_are_read_from_the_store_once_per_site() -> None:
     big.KEEP_CHARS = 50
     assert list(big.items()) == list(big.items()) == list(stored.items())
     assert calls == [None, None]
+
+
+def test_check_site_derives_shared_values_once_per_site(tmp_path: Path) -> None:
+    # Several rules of a site need the same derived values (distinct link texts, report years
+    # mentioned, searchable texts): check_site computes each once while the site's rules run,
+    # then forgets them, with the same results as computing them for every rule (issue 7).
+    from checks import runner
+    from checks.model import SiteSnapshot
+
+    st, config, run_id = seeded_run(tmp_path, 2)
+    site = config.sites[0]
+    computed: list[object] = []
+    original = SiteSnapshot.derived
+
+    def counting(self: SiteSnapshot, key: object, compute: object) -> object:
+        def counted() -> object:
+            computed.append(key)
+            return compute()  # type: ignore[operator]
+
+        return original(self, key, counted)
+
+    snapshot = st.load_snapshot(run_id, site.id)
+    findings, outcomes = runner.check_site(site, snapshot, config, AS_OF)
+    assert snapshot.memo is None  # forgotten once the site is checked
+
+    SiteSnapshot.derived = counting  # type: ignore[method-assign]
+    try:
+        computed.clear()
+        runner.check_site(site, st.load_snapshot(run_id, site.id), config, AS_OF)
+        with_memo = list(computed)
+        computed.clear()
+        fresh = st.load_snapshot(run_id, site.id)
+        for rule in config.rules:  # rule by rule, as tests do: nothing remembered
+            if runner.applies(rule, site):
+                runner.evaluate(rule, site, fresh, AS_OF, config.root)
+        without = list(computed)
+    finally:
+        SiteSnapshot.derived = original  # type: ignore[method-assign]
+    assert len(set(with_memo)) == len(with_memo)  # each value computed once per site
+    assert {"link_texts", "mentioned_years"} <= set(with_memo)
+    assert without.count("link_texts") >= 2 and len(without) > len(with_memo)
+    again = runner.check_site(site, st.load_snapshot(run_id, site.id), config, AS_OF)
+    assert again == (findings, outcomes)

@@ -24,7 +24,7 @@ class Params(BaseModel):
 def site_texts(ctx: RuleContext) -> list[str]:
     """Return the distinct texts where a catalogue item can show: columns, links, titles, metas."""
     texts: set[str] = {c.name for c in ctx.snapshot.columns}
-    texts.update([link.text for link in ctx.snapshot.links])
+    texts.update(ctx.snapshot.link_texts())
     for page in ctx.snapshot.pages.values():
         # Plain adds, blanks dropped below (issue 7: a generator per page cost more).
         texts.add(page.title or "")
