@@ -1113,18 +1113,12 @@ class WorkerProcess:
 
 def worker_env(db_url: str, redis_url: str, key: str, name: str) -> dict[str, str]:
     """Return the environment of a worker's crawl subprocess."""
-    from crawlers.run import REPO_ROOT
+    from crawlers.run import crawl_env
 
-    env = dict(os.environ)
-    env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
-    env["GONGKAI_DB"] = db_url
-    env["GONGKAI_REDIS_URL"] = redis_url
-    env["GONGKAI_CRAWL_KEY"] = key
-    env["GONGKAI_WORKER_NAME"] = name
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return crawl_env(
+        db_url,
+        {"GONGKAI_REDIS_URL": redis_url, "GONGKAI_CRAWL_KEY": key, "GONGKAI_WORKER_NAME": name},
+    )
 
 
 def spawn_worker(
@@ -1135,20 +1129,10 @@ def spawn_worker(
     progress: Callable[[str], None] | None,
 ) -> WorkerProcess:
     """Start one crawl subprocess; a thread copies its log and forwards its progress lines."""
-    from crawlers.run import PROGRESS_MARKERS, STATUS_MARKER
+    from crawlers.run import PROGRESS_MARKERS, STATUS_MARKER, popen_crawl
 
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        bufsize=1,
-    )
+    proc = popen_crawl(command, env)
     worker = WorkerProcess(name, proc)
 
     def read() -> None:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,6 +128,34 @@ def crawl_command(
     return cmd
 
 
+def crawl_env(db_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the environment of a crawl subprocess: gongkai's Scrapy settings, the store, this
+    repository on the path, UTF-8 unbuffered output (its lines are read as they come), `extra`."""
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
+    env["GONGKAI_DB"] = db_url
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def popen_crawl(command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start a crawl subprocess whose output (stderr included) is read line by line as text."""
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+    )
+
+
 def run_crawl(
     config_dir: Path,
     db_url: str,
@@ -152,28 +180,13 @@ def run_crawl(
     (SIGTERM, SIGKILL after `stop_grace` s) and TIMED_OUT or STOPPED is returned.
     `full` downloads every page again instead of asking conditionally (issue 7).
     """
-    env = dict(os.environ)
-    env["SCRAPY_SETTINGS_MODULE"] = "crawlers.settings"
-    env["GONGKAI_DB"] = db_url
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONUNBUFFERED"] = "1"
+    env = crawl_env(db_url)
     log = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log = log_file.open("a", encoding="utf-8")
     # The working directory stays the caller's, so a relative sqlite URL names the same file.
-    proc = subprocess.Popen(
-        crawl_command(config_dir, run_id, site_ids, full),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        bufsize=1,
-    )
+    proc = popen_crawl(crawl_command(config_dir, run_id, site_ids, full), env)
     done = threading.Event()
     finished = threading.Event()
     stopped: list[int] = []
