@@ -27,8 +27,9 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Every benchmark, one after another (about 90 min on 2 cores; the last, a 200,000-page crawl,
-# takes 20-40): each writes its own section of bench/RESULTS.md.
+# Every benchmark, one after another (27 min on 2 cores here, 90 on a slower machine of this
+# kind; the last, a 200,000-page crawl, takes 10-40): each writes its own section of
+# bench/RESULTS.md.
 bench: install
 	$(BIN)/python bench/bench.py --synth-runs 3
 	$(BIN)/python bench/report_bench.py --write

@@ -631,8 +631,9 @@ def write_results(
     out = [
         "# Benchmark results",
         "",
-        "How to reproduce: `make bench` (runs `bench/bench.py`, rewrites this file; about "
-        f"{elapsed / 60:.1f} min here). Numbers from one machine; compare runs on the same machine.",
+        "How to reproduce: `make bench` runs every benchmark, each rewriting its own section "
+        f"(`bench/bench.py`, the first of them, took {elapsed / 60:.1f} min here). Numbers from "
+        "one machine; compare runs on the same machine.",
         "",
         f"Measured {now}.",
         "",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -41,9 +43,15 @@ TARGETS_HEADING = "## Issue 7 targets at a glance"
 _TARGET = re.compile(r"^- Target (?P<what>.+?): \*\*(?P<met>met|NOT met)\*\* \((?P<fig>.+)\)\.?$")
 
 
-def refresh_targets(path: Path = RESULTS) -> None:
-    """Rebuild the targets table at the top of RESULTS.md from the sections' target lines."""
+def refresh_targets(path: Path = RESULTS, earlier: Path | None = None) -> None:
+    """Rebuild the targets table at the top of RESULTS.md from the sections' target lines.
+
+    Each run in `earlier` (default bench/targets_earlier.json, next to RESULTS.md) adds a
+    column: the same targets measured on another machine, with its Python speed, because the
+    absolute CPU targets move with the machine while ratios and bytes do not (issue 7).
+    """
     text = path.read_text("utf-8")
+    runs = _earlier_runs(earlier or path.parent / "targets_earlier.json")
     rows: list[str] = []
     for part in text.split("\n## ")[1:]:
         heading = part.split("\n", 1)[0]
@@ -51,26 +59,46 @@ def refresh_targets(path: Path = RESULTS) -> None:
             continue
         for line in part.splitlines():
             if m := _TARGET.match(line):
-                met = "**met**" if m["met"] == "met" else "**NOT met**"
-                rows.append(f"| {m['what']} | {m['fig']} | {met} | {heading} |")
+                cells = [m["what"], m["fig"], "**met**" if m["met"] == "met" else "**NOT met**"]
+                for run in runs:
+                    fig, met = run["rows"].get(m["what"], ("—", None))
+                    cells.append(fig + ("" if met is None else " (met)" if met else " (NOT met)"))
+                rows.append("| " + " | ".join([*cells, heading]) + " |")
     if not rows:
         return
-    update_section(
+    speed = re.search(r"^\| Python speed[^|]*\| ([\d.]+) \|", text, re.M)
+    head = ["target", "measured", "met"]
+    head += [f"earlier: {r['when']}, Python speed {r['python_ms']:g} ms" for r in runs]
+    lines = [
         TARGETS_HEADING,
-        [
-            TARGETS_HEADING,
+        "",
+        "Collected from the sections below (their '- Target …' lines), which give the "
+        "conditions, the date and the detail of each measurement.",
+    ]
+    if runs:
+        lines += [
             "",
-            "Collected from the sections below (their '- Target …' lines), which give the "
-            "conditions, the date and the detail of each measurement.",
-            "",
-            "| target | measured | met | section |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-        ],
-        path,
-        before="## Machine",
-    )
+            "The absolute CPU targets (ms per page, seconds of checks) move with the machine: "
+            "machines of the same kind here ran Python at different speeds "
+            f"(this run: {speed[1] if speed else '?'} ms for `results_md.cpu_calibration`'s "
+            "fixed loop, lower is faster). The 'earlier' columns are full `make bench` runs on "
+            "other machines (bench/targets_earlier.json); ratios, bytes and memory travel.",
+        ]
+    lines += [
+        "",
+        "| " + " | ".join([*head, "section"]) + " |",
+        "|" + "---|" * (len(head) + 1),
+        *rows,
+        "",
+    ]
+    update_section(TARGETS_HEADING, lines, path, before="## Machine")
+
+
+def _earlier_runs(path: Path) -> list[dict[str, Any]]:
+    """Return the earlier runs listed in `path` (none when it is missing)."""
+    if not path.exists():
+        return []
+    return json.loads(path.read_text("utf-8"))
 
 
 def cpu_calibration(rounds: int = 5) -> float:

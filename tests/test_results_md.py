@@ -87,3 +87,35 @@ def test_targets_table_follows_the_sections_target_lines(tmp_path: Path) -> None
 
 def test_cpu_calibration_is_a_positive_duration() -> None:
     assert 0 < results_md.cpu_calibration(rounds=1) < 60_000
+
+
+def test_targets_table_shows_earlier_runs_beside_this_one(tmp_path: Path) -> None:
+    # The absolute CPU targets move with the machine (issue 7): a full run on another machine
+    # stays in the table as a column, with both machines' Python speed.
+    import json
+
+    path = tmp_path / "RESULTS.md"
+    path.write_text(BASE.replace("| CPU | x |", "| CPU | x |\n| Python speed: fixed loop | 22 |"))
+    earlier = tmp_path / "targets_earlier.json"
+    earlier.write_text(
+        json.dumps(
+            [
+                {
+                    "when": "day 1",
+                    "python_ms": 72,
+                    "rows": {"checks under 60 s": ["93.4 s wall", False]},
+                }
+            ]
+        ),
+        "utf-8",
+    )
+    results_md.refresh_targets(path, earlier)
+    text = path.read_text("utf-8")
+    table = text[text.index(results_md.TARGETS_HEADING) : text.index("## Machine")]
+    assert "| target | measured | met | earlier: day 1, Python speed 72 ms | section |" in table
+    assert (
+        "| checks under 60 s | 99.2 s wall, median of 3 | **NOT met** | 93.4 s wall (NOT met) |"
+        in (table)
+    )
+    assert "| 2.86 ms | **met** | — |" in table  # a target the earlier run did not measure
+    assert "this run: 22 ms" in table
