@@ -252,8 +252,11 @@ def section(runs: list[dict[str, Any]], sites_n: int, pages_n: int, fraction: fl
         + "; changed recrawl vs `--full` recrawl of the same city "
         + ("identical" if all(r["changed_same_as_full"] for r in runs) else "DIFFERENT")
         + " (status, type, title, date, column and text length of every row).",
-        f"- Crawler CPU of the unchanged recrawl: {cpu_ratio:.0%} of the first crawl's (no "
-        "parsing on a 304: the stored row is copied, main text included).",
+        f"- Crawler CPU of the unchanged recrawl: {cpu_ratio:.0%} of the first crawl's. A 304 "
+        "is not parsed (the stored row is read and stored again, main text included), but "
+        "Scrapy's own cost per request and response is paid for a 304 as for a 200, and it is "
+        "most of a page's CPU (the fetch-only floor in the synthetic-city section); CPU is not "
+        "this target, bytes are.",
         "- Home pages are always downloaded whole; list pages and articles are asked for "
         "conditionally, list pages first within each depth. An article whose list shows a new "
         "date, or a new article, is downloaded unconditionally.",
