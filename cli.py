@@ -203,7 +203,7 @@ def do_crawl(
                     run_id,
                     sites,
                     log_file=log_file,
-                    progress=live.line if live else lambda line: print(f"  {line}", flush=True),
+                    progress=live.line if live else _print_progress,
                     on_status=live.update if live else None,
                     time_limit=config.settings.crawl.time_limit,
                     full=full,
@@ -260,7 +260,7 @@ def _crawl_distributed(
             sites,
             dist.workers,
             log_dir=log_dir,
-            progress=lambda line: print(f"  {line}", flush=True),
+            progress=_print_progress,
             time_limit=config.settings.crawl.time_limit,
             full=full,
         )
@@ -278,8 +278,14 @@ def _crawl_distributed(
     return {"finished": 0, "timeout": TIMED_OUT}.get(outcome, 1)
 
 
-def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[Any], list[Any]]:
-    """Evaluate the rules on a stored run and save the findings."""
+def do_check(
+    config: Any,
+    st: Any,
+    run_id: int,
+    as_of: dt.date,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """Evaluate the rules on a stored run and save the findings (progress lines to `progress`)."""
     from checks.history import annotate, load_previous
     from checks.runner import (
         check_workers,
@@ -301,10 +307,10 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
         opener = functools.partial(
             open_stored_snapshots, st.url, st.schema, run_id, sorted(crawled), as_of
         )
-        findings, outcomes = run_checks_in_processes(opener, scoped, as_of, workers)
+        findings, outcomes = run_checks_in_processes(opener, scoped, as_of, workers, progress)
     else:
         snapshots = stored_snapshots(st, run_id, crawled, as_of)
-        findings, outcomes = run_checks(snapshots, scoped, as_of)
+        findings, outcomes = run_checks(snapshots, scoped, as_of, progress)
     # New / persisting / resolved against each site's previous complete run.
     findings, history = annotate(findings, outcomes, load_previous(st, run_id), as_of)
     # Scorecards under the configured frameworks (19号 veto / deductions / 预警 / rank), stored
@@ -318,6 +324,11 @@ def do_check(config: Any, st: Any, run_id: int, as_of: dt.date) -> tuple[list[An
     if run.status == "running":
         st.finish_run(run_id, "complete", dict(run.stats or {}))
     return findings, outcomes
+
+
+def _print_progress(line: str) -> None:
+    """Print a progress line as the crawl's are printed (indented, flushed at once)."""
+    print(f"  {line}", flush=True)
 
 
 def do_report(st: Any, run_id: int, out_dir: Path) -> Path:
@@ -778,7 +789,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         st.url,
         name,
         log_dir=log_dir,
-        progress=lambda line: print(f"  {line}", flush=True),
+        progress=_print_progress,
     )
     if worker.finished:
         print(f"第 {run_id} 次检查的分布式抓取已完成，本 worker 退出。")
@@ -806,7 +817,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     st = _open_store(_db_url(args, config))
     run_id = _resolve_run(st, args.run)
     as_of = args.as_of or st.get_run(run_id).as_of
-    findings, _ = do_check(config, st, run_id, as_of)
+    findings, _ = do_check(config, st, run_id, as_of, _print_progress)
     print(f"第 {run_id} 次检查（检查日期 {as_of}）：{len(findings)} 条结果")
     print_summary(st, run_id)
     return _exit_code(st, run_id)
@@ -876,7 +887,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 full=args.full,
                 dist=dist,
             )
-        do_check(config, st, run_id, as_of)
+        do_check(config, st, run_id, as_of, _print_progress)
     index = do_report(st, run_id, Path(args.out))
     print()
     print_summary(st, run_id)
@@ -1085,7 +1096,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             st = _open_store(f"sqlite:///{db_path.resolve()}")
             # The demo's servers, config and database do not outlive it: no resume hint.
             run_id = do_crawl(config, st, samplecity.AS_OF, None)
-            do_check(config, st, run_id, samplecity.AS_OF)
+            do_check(config, st, run_id, samplecity.AS_OF, _print_progress)
             index = do_report(st, run_id, out)
     print()
     print_summary(st, run_id)

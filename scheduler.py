@@ -989,7 +989,13 @@ class Scheduler:
                     **fields,
                 )
             return run_id
-        do_check(config, self.st, run_id, run.as_of)
+        do_check(
+            config,
+            self.st,
+            run_id,
+            run.as_of,
+            lambda line: log_event("check_progress", line, run=run_id),
+        )
         finished = self.st.get_run(run_id)
         verdicts = verdict_counts(self.st.scores(run_id))
         fails = sum(o.status == "fail" for o in self.st.outcomes(run_id))

@@ -192,22 +192,69 @@ def check_site(
 
 
 def run_checks(
-    snapshots: Mapping[str, SiteSnapshot] | SnapshotLoader, config: conf.Config, now: dt.date
+    snapshots: Mapping[str, SiteSnapshot] | SnapshotLoader,
+    config: conf.Config,
+    now: dt.date,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Finding], list[Outcome]]:
     """Evaluate each applicable rule on each configured site at audit date `now`.
 
     `snapshots` maps site ids to snapshots, or is a function loading one site's snapshot (None:
     not crawled). Given a function, each site is loaded, checked and dropped before the next
     one is loaded, so memory holds one site's crawl whatever the number of sites (issue 7).
+    `progress` receives Chinese progress lines (CheckProgress).
     """
     load = snapshots.get if isinstance(snapshots, Mapping) else snapshots
     findings: list[Finding] = []
     outcomes: list[Outcome] = []
+    counter = CheckProgress(len(config.sites), progress)
     for site in config.sites:
         found, done = _load_and_check(load, site, config, now)
         findings.extend(found)
         outcomes.extend(done)
+        counter.site_done(len(found))
+    counter.finish()
     return _ordered(findings, outcomes)
+
+
+class CheckProgress:
+    """Progress lines while a run's sites are checked: a 300-site city takes a minute or more
+    (issue 7), and an operator should see it move, as the crawl's 进度 lines do."""
+
+    def __init__(
+        self,
+        total: int,
+        emit: Callable[[str], None] | None,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Count `total` sites; send a line to `emit` at most every `interval` seconds."""
+        self.total, self.emit, self.interval, self.clock = total, emit, interval, clock
+        self.done = self.results = 0
+        self.started = self.last = clock()
+
+    def line(self, final: bool = False) -> str:
+        """Return the progress line for the sites checked so far."""
+        elapsed = self.clock() - self.started
+        head = "检查完成" if final else "检查进度"
+        return (
+            f"{head}：已检查 {self.done}/{self.total} 个站点，{self.results:,} 条结果，"
+            f"用时 {elapsed:.0f}s"
+        )
+
+    def site_done(self, results: int) -> None:
+        """Count one checked site and its results; emit a line when `interval` has passed."""
+        self.done += 1
+        self.results += results
+        if self.emit is not None and self.done < self.total:
+            if self.clock() - self.last >= self.interval:
+                self.last = self.clock()
+                self.emit(self.line())
+
+    def finish(self) -> None:
+        """Emit the closing line (every site checked)."""
+        if self.emit is not None and self.total:
+            self.emit(self.line(final=True))
 
 
 def _load_and_check(
@@ -294,7 +341,11 @@ def _check_site_at(index: int) -> tuple[list[Finding], list[Outcome]]:
 
 
 def run_checks_in_processes(
-    open_loader: Callable[[], SnapshotLoader], config: conf.Config, now: dt.date, workers: int
+    open_loader: Callable[[], SnapshotLoader],
+    config: conf.Config,
+    now: dt.date,
+    workers: int,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Finding], list[Outcome]]:
     """run_checks over `workers` processes, site by site (issue 7: both cores of a 2-core
     server), with the same results. Each worker calls `open_loader` once for a loader of its
@@ -304,9 +355,10 @@ def run_checks_in_processes(
     pickled to each worker once; then only site indexes and results travel.
     """
     if workers <= 1:
-        return run_checks(open_loader(), config, now)
+        return run_checks(open_loader(), config, now, progress)
     findings: list[Finding] = []
     outcomes: list[Outcome] = []
+    counter = CheckProgress(len(config.sites), progress)
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
@@ -317,4 +369,6 @@ def run_checks_in_processes(
         for found, done in pool.map(_check_site_at, range(len(config.sites))):
             findings.extend(found)
             outcomes.extend(done)
+            counter.site_done(len(found))
+    counter.finish()
     return _ordered(findings, outcomes)

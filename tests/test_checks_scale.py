@@ -246,9 +246,36 @@ def test_gongkai_check_spreads_a_large_run_over_workers(tmp_path: Path, db_url: 
     one = results(st, run_id)
     config.settings.checks.workers = 2
     assert check_workers(2, len(config.sites)) == 2
-    cli.do_check(config, st, run_id, AS_OF)
+    lines: list[str] = []
+    findings, _ = cli.do_check(config, st, run_id, AS_OF, lines.append)
     assert results(st, run_id) == one
     assert len(one[0]) > 2 * len(config.sites) and len(one[2]) >= len(config.sites)
+    # The operator sees the check move; the last line counts every site (before history and
+    # muting, the results as the rules gave them).
+    n = len(config.sites)
+    assert lines and lines[-1].startswith(f"检查完成：已检查 {n}/{n} 个站点，")
+    assert int(lines[-1].split("，")[1].split(" ")[0].replace(",", "")) >= len(findings) > 0
+
+
+def test_check_progress_lines_are_spaced_in_time() -> None:
+    from checks.runner import CheckProgress
+
+    now = [0.0]
+    lines: list[str] = []
+    counter = CheckProgress(4, lines.append, interval=5.0, clock=lambda: now[0])
+    for seconds, results in ((1.0, 10), (6.0, 2000), (7.0, 0), (20.0, 5)):
+        now[0] = seconds
+        counter.site_done(results)
+    counter.finish()
+    # One line after 5 s had passed, none for the site 1 s later, none for the last site
+    # (the closing line says it), then the closing line.
+    assert lines == [
+        "检查进度：已检查 2/4 个站点，2,010 条结果，用时 6s",
+        "检查完成：已检查 4/4 个站点，2,015 条结果，用时 20s",
+    ]
+    silent = CheckProgress(3, None)
+    silent.site_done(1)
+    silent.finish()  # no receiver: nothing to say, nothing raised
 
 
 def test_check_workers_setting() -> None:
