@@ -90,6 +90,8 @@ class RecrawlHint:
     extract_version: str | None
     complete: bool  # a parsed page stored whole (main text included): reusable on a 304
     kind: str = "page"  # or "attachment": one whose text was scanned (privacy_leak)
+    scanned: bool = False  # an attachment downloaded whole and scanned for personal data
+    report: bool = False  # an attachment downloaded whole and read as an annual report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,6 +740,9 @@ def _by_url_statements() -> dict[str, Any]:
             p.extract_version,
             p.privacy_scan,
             t.chars,
+            sa.exists()
+            .where(ar.run_id == run, ar.site_id == site, ar.url == url)
+            .label("has_report"),
         )
         .select_from(with_text)
         .where(*page_key),
@@ -802,6 +807,19 @@ def _dumps(value: Any) -> str:
 # What json.dumps(value, ensure_ascii=False, default=_json_default) builds for every call,
 # built once: a page row has a dozen JSON columns (issue 7: CPU per page).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def _report_out(row: sa.Row[Any]) -> ReportOut:
+    """Return a stored annual_reports row as the crawl's ReportOut (a 304 copies it)."""
+    return ReportOut(
+        year=row.year,
+        title=row.title,
+        format=row.format,
+        pub_date=row.pub_date.isoformat() if row.pub_date else None,
+        source_url=row.source_url,
+        data=row.data,
+        error=row.error,
+    )
 
 
 def _raw_json(column: sa.ColumnElement[Any], conn: Connection) -> sa.ColumnElement[Any]:
@@ -1487,14 +1505,10 @@ class Store:
             and 200 <= r.status < 300
             and r.page_type is not None
         )
+        fetched = r.kind == "attachment" and r.error is None and 200 <= (r.status or 0) < 300
         # An attachment whose text was read and scanned: its scan record is all a 304 needs.
         scanned = (
-            r.kind == "attachment"
-            and r.error is None
-            and r.status is not None
-            and 200 <= r.status < 300
-            and isinstance(r.privacy_scan, dict)
-            and r.privacy_scan.get("scanned") is True
+            fetched and isinstance(r.privacy_scan, dict) and r.privacy_scan.get("scanned") is True
         )
         return RecrawlHint(
             etag=r.etag,
@@ -1506,23 +1520,34 @@ class Store:
             complete=scanned
             or (parsed and r.text_chars is not None and r.text_chars == (r.chars or 0)),
             kind=r.kind,
+            scanned=scanned,
+            report=fetched and bool(r.has_report),
         )
 
-    def reusable_item(self, run_id: int, site_id: str, url: str) -> PageItem | None:
+    def reusable_item(
+        self, run_id: int, site_id: str, url: str, report: bool = False
+    ) -> PageItem | None:
         """Return a stored page with everything a new run's copy needs (main text, annual
-        report), or a scanned attachment's row, or None when it is gone or a piece is missing
-        (issue 7: 304 reuse)."""
+        report), or an attachment's row: with its annual report when `report` (a report file),
+        else a scanned one's; None when it is gone or a piece is missing (issue 7: 304 reuse)."""
         key = {"run": run_id, "site": site_id, "url": url}
         with self.engine.connect() as conn:
             item = self._page_item(conn, key)
             if item is None:
                 return None
             if item.kind == "attachment":
-                # A scanned document: its scan record and masked hits are the whole copy.
-                return item if (item.privacy_scan or {}).get("scanned") is True else None
+                if not report:
+                    # A scanned document: its scan record and masked hits are the whole copy.
+                    return item if (item.privacy_scan or {}).get("scanned") is True else None
+                # A report file: what was read from it (tables, or why not) and its scan.
+                stored = conn.execute(_BY_URL["report"], key).first()
+                if stored is None:
+                    return None
+                item.annual_report = _report_out(stored)
+                return item
             text = conn.execute(_BY_URL["text"], key).first()
             # Only a page titled as an annual report has one (spiders.site.report_page_year).
-            report = (
+            stored = (
                 conn.execute(_BY_URL["report"], key).first()
                 if report_year(item.title) is not None
                 else None
@@ -1531,16 +1556,8 @@ class Store:
             return None
         if text.body is not None:
             item.body_text = zlib.decompress(text.body).decode("utf-8")
-        if report is not None:
-            item.annual_report = ReportOut(
-                year=report.year,
-                title=report.title,
-                format=report.format,
-                pub_date=report.pub_date.isoformat() if report.pub_date else None,
-                source_url=report.source_url,
-                data=report.data,
-                error=report.error,
-            )
+        if stored is not None:
+            item.annual_report = _report_out(stored)
         return item
 
     def body_texts(

@@ -32,7 +32,7 @@ import samplecity
 from crawlers.run import run_crawl
 from samplecity import serve
 from samplecity.serve import SampleCity, render_config, start
-from store import Store, entries_t, links_t, page_texts_t, pages_t
+from store import Store, annual_reports_t, entries_t, links_t, page_texts_t, pages_t
 from tests.test_resume import (
     DEADLINE,
     assert_no_duplicates,
@@ -207,6 +207,17 @@ def crawled(db: str, run_id: int) -> dict[str, frozenset[tuple[Any, ...]]]:
         "texts": sa.select(
             page_texts_t.c.site_id, page_texts_t.c.url, page_texts_t.c.chars, page_texts_t.c.body
         ).where(page_texts_t.c.run_id == run_id),
+        "reports": sa.select(
+            annual_reports_t.c.site_id,
+            annual_reports_t.c.url,
+            annual_reports_t.c.year,
+            annual_reports_t.c.title,
+            annual_reports_t.c.format,
+            annual_reports_t.c.pub_date,
+            annual_reports_t.c.source_url,
+            annual_reports_t.c.data,
+            annual_reports_t.c.error,
+        ).where(annual_reports_t.c.run_id == run_id),
     }
     with Store(db) as st, st.engine.connect() as conn:
         return {
@@ -341,12 +352,14 @@ def test_unchanged_recrawl_downloads_80_percent_less_and_stores_the_same(twice: 
     assert all(h.conditional for h in not_modified)
     # Attachments whose text the first run scanned for personal data (privacy_leak) are asked
     # for conditionally too, and their scan is reused: documents are most of a real recrawl's
-    # bytes. Annual-report files are read again (their tables are parsed, not only scanned).
+    # bytes. So are annual-report files, with what was read from them (their tables).
     docs = [
         h for h in twice.second_hits if h.method == "GET" and h.path.endswith((".pdf", ".docx"))
     ]
     assert sum(1 for h in docs if h.conditional and h.status == 304) >= 3, docs
     assert all(h.status == 304 for h in docs if h.conditional)
+    reports = [h for h in docs if "/nb/" in h.path]
+    assert len(reports) >= 3 and all(h.conditional and h.status == 304 for h in reports), reports
     # Home pages are always downloaded whole (homepage_stale and site_unreachable read them).
     homes = [h for h in twice.second_hits if h.method == "GET" and h.path == "/"]
     assert homes and not any(h.conditional for h in homes)
@@ -509,6 +522,16 @@ def _crawl(config: Path, db: str, log: Path, *, complete: bool = True) -> int:
     return run_id
 
 
+def _reports(db: str, run_id: int) -> list[Any]:
+    """Return a run's annual_reports rows without their ids and run."""
+    ar = annual_reports_t.c
+    query = sa.select(
+        ar.site_id, ar.url, ar.year, ar.title, ar.format, ar.pub_date, ar.source_url, ar.data
+    ).where(ar.run_id == run_id)
+    with Store(db) as st, st.engine.connect() as conn:
+        return list(conn.execute(query))
+
+
 def _row(db: str, run_id: int, url: str) -> Any:
     """Return one stored page row of the portal site."""
     with Store(db) as st, st.engine.connect() as conn:
@@ -554,12 +577,15 @@ def test_changed_pages_are_downloaded_again_and_new_articles_found(
             ('<span class="date">2026-11-03</span>', '<span class="date">2026-11-04</span>'),
         )
         # And a scanned attachment replaced by another document (issue 7: its scan is reused
-        # only while the server says it is unchanged).
+        # only while the server says it is unchanged), and an annual-report file by another
+        # year's edition of it (its tables are read again).
         doc = "tzgg/202611/P020261106000001.pdf"
         shutil.copyfile(
             root / "sites" / "wjw" / "tzgg/202611/P020261117000001.pdf",
             root / "sites" / "hospital" / doc,
         )
+        report_file = "xxgk/nb/202601/nb2025.pdf"
+        shutil.copyfile(root / "sites" / "zjj" / "xxgk/nb/202602/nb2025.pdf", site / report_file)
         mark = traffic.mark()
         second = _crawl(config, db, tmp_path / "2.log")
         hits = {(h.site, h.path): h for h in traffic.since(mark) if h.method == "GET"}
@@ -616,6 +642,26 @@ def test_changed_pages_are_downloaded_again_and_new_articles_found(
     assert after.privacy_scan != before.privacy_scan
     # The other scanned attachments were unchanged: answered 304 and their scans reused.
     assert reused[("wjw", f"{city.bases['wjw']}/tzgg/202611/P020261117000001.pdf")] == first
+    # The replaced report file: asked conditionally, downloaded and read again; the other
+    # sites' report files were unchanged and reused with what was read from them.
+    hit = hits[("portal", "/" + report_file)]
+    assert (hit.conditional, hit.status) == (True, 200)
+    assert reused[("portal", f"{base}/{report_file}")] is None
+    for sid, path in (("zjj", "xxgk/nb/202602/nb2025.pdf"), ("czj", "xxgk/nb/202601/nb2025.docx")):
+        assert (hits[(sid, "/" + path)].conditional, hits[(sid, "/" + path)].status) == (True, 304)
+        assert reused[(sid, f"{city.bases[sid]}/{path}")] == first
+    stored = {
+        (run, r.site_id): r
+        for run in (first, second)
+        for r in _reports(db, run)
+        if r.url.endswith("/nb2025.pdf") or r.url.endswith("/nb2025.docx")
+    }
+    assert stored[(second, "zjj")] == stored[(first, "zjj")]
+    assert stored[(second, "czj")] == stored[(first, "czj")]
+    assert stored[(second, "portal")].data != stored[(first, "portal")].data
+    now_read, zjj_read = dict(stored[(second, "portal")].data), dict(stored[(first, "zjj")].data)
+    assert now_read.pop("source").endswith(report_file) and zjj_read.pop("source")
+    assert now_read == zjj_read  # the same file now, read for its own URL
 
 
 def test_a_stored_page_missing_its_text_is_downloaded_whole(
@@ -727,6 +773,35 @@ def test_store_reuses_only_whole_rows(
             conn.execute(page_texts_t.delete().where(page_texts_t.c.url == f"{base}/a.html"))
         assert not st.recrawl_hint(run_id, site, f"{base}/a.html").complete  # type: ignore[union-attr]
         assert st.reusable_item(run_id, site, f"{base}/a.html") is None
+
+        # Attachments: a report file read (and scanned), a scanned document that is no report,
+        # a report file that could not be downloaded.
+        def doc(url: str, **fields: Any) -> PageItem:
+            return PageItem(
+                run_id=run_id, site_id=site, url=f"{base}{url}", kind="attachment", **fields
+            )
+
+        scan = {"scanned": True, "format": "pdf"}
+        read = ReportOut(2025, "2025年年报", "pdf", "2026-01-20", f"{base}/a.html", {"t": 1}, None)
+        gone = ReportOut(2024, "2024年年报", "pdf", None, f"{base}/a.html", None, "HTTP 404")
+        st.add_pages(
+            [
+                doc("/nb.pdf", status=200, etag='"n"', privacy_scan=scan, annual_report=read),
+                doc("/tz.pdf", status=200, etag='"t"', privacy_scan=scan),
+                doc("/nb2024.pdf", status=404, annual_report=gone),
+            ]
+        )
+        hints = {u: st.recrawl_hint(run_id, site, f"{base}{u}") for u in ("/nb.pdf", "/tz.pdf")}
+        assert [(h.kind, h.scanned, h.report) for h in hints.values() if h] == [
+            ("attachment", True, True),
+            ("attachment", True, False),
+        ]
+        assert not st.recrawl_hint(run_id, site, f"{base}/nb2024.pdf").report  # type: ignore[union-attr]
+        nb = st.reusable_item(run_id, site, f"{base}/nb.pdf", report=True)
+        assert nb is not None and nb.annual_report == read and nb.privacy_scan == scan
+        # Asked for as a report, a document without one is not reused (it is read instead).
+        assert st.reusable_item(run_id, site, f"{base}/tz.pdf", report=True) is None
+        assert st.reusable_item(run_id, site, f"{base}/tz.pdf") is not None
 
 
 # -- a stored copy lost between the conditional request and its 304 --------------------------

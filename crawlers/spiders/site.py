@@ -693,17 +693,22 @@ class SiteSpider(scrapy.Spider):
         self, site_id: str, url: str, meta: dict[str, Any]
     ) -> dict[bytes, str]:
         """Return conditional headers for an attachment the previous run downloaded and
-        scanned with the same code, and mark the request for reuse on a 304 (issue 7: on a
-        weekly recrawl the documents are most of the bytes; their text is only re-read when
-        the server says it changed)."""
+        scanned with the same code, or for a report file (meta gk_report) one it read as a
+        report (and scanned, when a scan is wanted now), and mark the request for reuse on a
+        304 (issue 7: on a weekly recrawl the documents are most of the bytes, and a site lists
+        every year's report; a file is only read again when the server says it changed)."""
         previous = self.previous.get(site_id)
         if not self.conditional or previous is None or self.store is None:
             return {}
         hint = self.store.recrawl_hint(previous, site_id, url)
+        if hint is None:
+            return {}
+        if "gk_report" in meta:
+            usable = hint.report and (hint.scanned or not meta.get("gk_scan"))
+        else:
+            usable = hint.kind == "attachment" and hint.complete
         if (
-            hint is None
-            or hint.kind != "attachment"
-            or not hint.complete
+            not usable
             or not (hint.etag or hint.last_modified)
             or hint.extract_version != extract_version()
         ):
@@ -767,21 +772,24 @@ class SiteSpider(scrapy.Spider):
             "pub_date": item.pub_date,
             "source_url": item.url,
         }
+        callback = None
         if self.scan_attachments[site_id]:
             # The report's text is scanned for personal data too (privacy_leak).
             ext = _extension(url)
             if ext in SCAN_FORMATS:
                 meta["gk_scan"] = True
-                return _request(
-                    url,
-                    "GET",
-                    self,
-                    callback=self.parse_attachment,
-                    priority=_priority(depth),
-                    meta=meta,
-                )
-            meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"
-        return _request(url, "GET", self, priority=_priority(depth), meta=meta)
+                callback = self.parse_attachment
+            else:
+                meta["gk_scan_skip"] = ext.lstrip(".") or "unknown"
+        return _request(
+            url,
+            "GET",
+            self,
+            callback=callback,
+            priority=_priority(depth),
+            meta=meta,
+            headers=self._attachment_validators(site_id, url, meta),
+        )
 
     def _defer(self, site_id: str, url: str, depth: int) -> None:
         """Queue a stored URL, reached and claimed, to be followed from the store."""
@@ -1135,9 +1143,18 @@ class SiteSpider(scrapy.Spider):
         follow it from there: the same row a fresh download would give (issue 7)."""
         meta = response.meta
         previous = meta["gk_prev"]
-        old = self.store.reusable_item(previous, item.site_id, item.url) if self.store else None
+        report = meta.get("gk_report")
+        old = (
+            self.store.reusable_item(previous, item.site_id, item.url, report=report is not None)
+            if self.store
+            else None
+        )
+        if old is not None and report is not None and old.annual_report is not None:
+            if old.annual_report.year != report["year"]:
+                old = None  # the file is listed as another year's report: read it for that year
         if old is None:
-            # The stored copy went missing since the request was made: download it whole.
+            # The stored copy went missing since the request was made, or cannot stand for
+            # this request: download it whole.
             self.crawler.stats.inc_value("gongkai/not_modified_refetched")
             yield self._unconditional(request)
             return
@@ -1159,6 +1176,11 @@ class SiteSpider(scrapy.Spider):
         )
         if item.kind != "page":
             self.crawler.stats.inc_value("gongkai/attachments_reused")
+            if report is not None and reused.annual_report is not None:
+                # What was read from the file is reused; where and how it is listed this week
+                # (title, date, linking page) comes from this week's crawl.
+                reused.annual_report = dataclasses.replace(reused.annual_report, **report)
+                self.crawler.stats.inc_value("gongkai/reports_reused")
             yield self._emit(reused)  # a document leads nowhere
             return
         yield self._emit(reused)
