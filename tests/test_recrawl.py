@@ -418,6 +418,32 @@ def test_conditional_requests_can_be_turned_off_in_settings(
     assert set(reuse(twice.db, run_id).values()) == {None}
 
 
+def test_report_files_are_reused_without_the_attachment_scan(
+    twice: Twice, traffic: Traffic, tmp_path: Path
+) -> None:
+    # With crawl.scan_attachments off nothing is scanned, but the report files are still read
+    # for their tables: the second crawl asks for them conditionally and reuses what was read.
+    config = tmp_path / "config"
+    shutil.copytree(twice.fast, config)
+    settings = config / "settings.yaml"
+    settings.write_text(
+        settings.read_text("utf-8").replace("crawl:\n", "crawl:\n  scan_attachments: false\n"),
+        "utf-8",
+    )
+    assert conf.load_config(config).settings.crawl.scan_attachments is False
+    db = f"sqlite:///{tmp_path / 'gk.db'}"
+    first = _crawl(config, db, tmp_path / "1.log")
+    mark = traffic.mark()
+    second = _crawl(config, db, tmp_path / "2.log")
+    reports = [h for h in traffic.since(mark) if h.method == "GET" and "/nb/" in h.path]
+    assert len(reports) >= 3 and all(h.conditional and h.status == 304 for h in reports), reports
+    read = {r.url: r for r in _reports(db, first)}
+    assert {r.url: r for r in _reports(db, second)} == read
+    assert any(r.data for r in read.values())  # tables were read, not only errors
+    reused = reuse(db, second)
+    assert all(reused[(r.site_id, url)] == first for url, r in read.items() if "/nb/" in url)
+
+
 def test_pages_read_by_other_extraction_code_are_downloaded_whole(
     twice: Twice, traffic: Traffic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

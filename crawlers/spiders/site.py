@@ -1038,6 +1038,7 @@ class SiteSpider(scrapy.Spider):
                         report["pub_date"],
                         report["source_url"],
                     )
+                    item.extract_version = extract_version()  # a 304 reuses it (issue 7)
             self._record_scan(item, meta, response, None)
             yield self._emit(item)
             return
