@@ -397,16 +397,19 @@ def test_full_downloads_everything_again(twice: Twice, traffic: Traffic, tmp_pat
     assert findings(twice.db, full) == findings(twice.db, twice.first)
 
 
+def with_crawl_setting(config: Path, to: Path, setting: str) -> Path:
+    """Copy a config directory to `to` with one more line under settings.yaml's `crawl:`."""
+    shutil.copytree(config, to)
+    settings = to / "settings.yaml"
+    text = settings.read_text("utf-8")
+    settings.write_text(text.replace("crawl:\n", f"crawl:\n  {setting}\n"), "utf-8")
+    return to
+
+
 def test_conditional_requests_can_be_turned_off_in_settings(
     twice: Twice, traffic: Traffic, tmp_path: Path
 ) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(twice.fast, config)
-    settings = config / "settings.yaml"
-    settings.write_text(
-        settings.read_text("utf-8").replace("crawl:\n", "crawl:\n  conditional_requests: false\n"),
-        "utf-8",
-    )
+    config = with_crawl_setting(twice.fast, tmp_path / "config", "conditional_requests: false")
     assert conf.load_config(config).settings.crawl.conditional_requests is False
     with Store(twice.db) as st:
         run_id = st.start_run(samplecity.AS_OF, str(config), conf.load_config(config).sites)
@@ -423,13 +426,7 @@ def test_report_files_are_reused_without_the_attachment_scan(
 ) -> None:
     # With crawl.scan_attachments off nothing is scanned, but the report files are still read
     # for their tables: the second crawl asks for them conditionally and reuses what was read.
-    config = tmp_path / "config"
-    shutil.copytree(twice.fast, config)
-    settings = config / "settings.yaml"
-    settings.write_text(
-        settings.read_text("utf-8").replace("crawl:\n", "crawl:\n  scan_attachments: false\n"),
-        "utf-8",
-    )
+    config = with_crawl_setting(twice.fast, tmp_path / "config", "scan_attachments: false")
     assert conf.load_config(config).settings.crawl.scan_attachments is False
     db = f"sqlite:///{tmp_path / 'gk.db'}"
     first = _crawl(config, db, tmp_path / "1.log")
