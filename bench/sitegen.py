@@ -230,6 +230,7 @@ class GenSite:
     external: list[str] = field(default_factory=list)  # off-site URLs (nothing listens there)
     attachments: list[str] = field(default_factory=list)  # URL paths of .pdf/.docx
     images: list[str] = field(default_factory=list)  # URL paths of images
+    reports: list[str] = field(default_factory=list)  # URL paths of annual-report PDFs
     missing_meta: list[str] = field(default_factory=list)  # article paths lacking some metas
     stale_column: str | None = None
     empty_column: str | None = None
@@ -425,8 +426,9 @@ class _Article:
     serial: int
 
 
-def _generate_site(root: Path, index: int, pages: int, seed: int) -> GenSite:
-    """Write one site under root/<id>/ and return its description."""
+def _generate_site(root: Path, index: int, pages: int, seed: int, reports: int = 0) -> GenSite:
+    """Write one site under root/<id>/ and return its description (with `reports` annual
+    reports listed on its 政府信息公开指南 page)."""
     sid = f"s{index + 1:03d}"
     rng = random.Random(f"{seed}:{sid}")
     abbr, dept = _DEPARTMENTS[index % len(_DEPARTMENTS)]
@@ -556,6 +558,8 @@ def _generate_site(root: Path, index: int, pages: int, seed: int) -> GenSite:
             inner += "</ul>\n"
         else:
             inner = "".join(f"<p>{p}</p>\n" for p in w.body(sname, 600) if "<strong>" not in p)
+        if key == "xxgkzn" and reports:
+            inner += _report_list(site, reports)
         page = (
             w.head(f"{sname}_{name}", w.site_metas())
             + "\n"
@@ -731,6 +735,31 @@ def _write_static(site: GenSite, images: list[str]) -> None:
         os.utime(target, (mtime, mtime))
 
 
+# Years samplecity.annual has report texts for, newest first.
+REPORT_YEARS = (2025, 2024)
+
+
+def _report_list(site: GenSite, n: int) -> str:
+    """Write the site's last `n` 政府信息公开工作年度报告 as PDFs (samplecity.annual: real
+    表二/表三/表四, read back by the crawl) and return the HTML list linking them."""
+    from samplecity.annual import Report, report_pdf
+
+    if n > len(REPORT_YEARS):
+        raise ValueError(f"reports must be at most {len(REPORT_YEARS)}")
+    items = []
+    for year in REPORT_YEARS[:n]:
+        report = Report(site.name, year, 40 + year % 7, 2, 3)
+        path = f"/xxgkzn/nb{year}.pdf"
+        target = site.dir / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(report_pdf(report))
+        published = _stamp(dt.date(year + 1, 1, 20))
+        os.utime(target, (published, published))
+        site.reports.append(path)
+        items.append(f'<li><a href="{path}">{html.escape(report.title)}</a></li>')
+    return "<h3>政府信息公开工作年度报告</h3>\n<ul>" + "".join(items) + "</ul>\n"
+
+
 def _write_attachment(target: Path, ext: str, title: str, topic: str, mtime: float) -> None:
     """A small real PDF (Chinese text layer) or DOCX."""
     from samplecity.build import docx_bytes
@@ -752,11 +781,14 @@ def _write_attachment(target: Path, ext: str, title: str, topic: str, mtime: flo
     os.utime(target, (mtime, mtime))
 
 
-def generate(root: Path, n_sites: int, pages_per_site: int, *, seed: int = 7) -> list[GenSite]:
-    """Write n_sites deterministic sites of pages_per_site HTML pages each under root."""
+def generate(
+    root: Path, n_sites: int, pages_per_site: int, *, seed: int = 7, reports: int = 0
+) -> list[GenSite]:
+    """Write n_sites deterministic sites of pages_per_site HTML pages each under root, each
+    listing `reports` annual-report PDFs (at most len(REPORT_YEARS); none by default)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    sites = [_generate_site(root, i, pages_per_site, seed) for i in range(n_sites)]
+    sites = [_generate_site(root, i, pages_per_site, seed, reports) for i in range(n_sites)]
     _save_manifest(root, sites)
     return sites
 

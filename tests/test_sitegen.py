@@ -125,6 +125,33 @@ def test_gongkai_crawl_stores_every_page(tmp_path: Path, city, kind: str) -> Non
         assert {base + p for p in site.attachments} <= {r.url for r in mine if r.status == 200}
 
 
+def test_generated_annual_reports_are_read_by_the_crawl(tmp_path: Path) -> None:
+    # Opt-in (the recrawl bench): each site lists its last reports as PDFs on its 指南 page,
+    # which the crawl reads as annual reports, tables included. The HTML pages stay as many.
+    sites = sitegen.generate(tmp_path / "city", 2, 60, reports=2)
+    assert [s.html_pages for s in sites] == [60, 60]
+    assert [s.reports for s in sites] == [["/xxgkzn/nb2025.pdf", "/xxgkzn/nb2024.pdf"]] * 2
+    with sitegen.serve(tmp_path / "city", sites, prefer_nginx=False) as served:
+        config_dir = sitegen.write_config(tmp_path / "config", served, sites)
+        config = conf.load_config(config_dir)
+        store = Store(f"sqlite:///{tmp_path / 'crawl.db'}")
+        run_id = store.start_run(sitegen.AS_OF, str(config_dir), config.sites)
+        assert run_crawl(config_dir, store.url, run_id, None, log_file=tmp_path / "c.log") == 0
+        query = sa.text("SELECT site_id, url, year, format, data, error FROM annual_reports")
+        with store.engine.connect() as db:
+            rows = db.execute(query).all()
+        store.close()
+    got = {(r.site_id, r.url, r.year, r.format, r.error) for r in rows}
+    assert got == {
+        (s.id, served.bases[s.id].rstrip("/") + f"/xxgkzn/nb{y}.pdf", y, "pdf", None)
+        for s in sites
+        for y in (2025, 2024)
+    }
+    assert all(r.data for r in rows)  # tables read, not only a title
+    with pytest.raises(ValueError):
+        sitegen.generate(tmp_path / "more", 1, 60, reports=3)
+
+
 def test_mutate_changes_validators(tmp_path: Path) -> None:
     sites = sitegen.generate(tmp_path, 2, 60)
     before = {
