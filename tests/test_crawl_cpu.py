@@ -395,7 +395,12 @@ def test_crawl_tuning_raises_loggers_and_gc_thresholds() -> None:
         assert not scrapy_logger.isEnabledFor(logging.DEBUG)
         assert not logging.getLogger("pdfminer.psparser").isEnabledFor(logging.DEBUG)
         assert scrapy_logger.isEnabledFor(logging.INFO)
+        # Scrapy installs its root handler again when the crawl starts (root back to NOTSET):
+        # spider_opened raises it once more, or pdfminer builds a record per PDF token.
+        root.setLevel(logging.NOTSET)
+        assert logging.getLogger("pdfminer.psparser").isEnabledFor(logging.DEBUG)
         tuning.spider_opened()
+        assert not logging.getLogger("pdfminer.psparser").isEnabledFor(logging.DEBUG)
         assert gc.get_threshold() == GC_THRESHOLDS
         assert gc.get_freeze_count() > 0
         # A DEBUG crawl keeps its debug lines.
