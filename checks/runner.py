@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -205,11 +205,20 @@ def run_checks(
     `progress` receives Chinese progress lines (CheckProgress).
     """
     load = snapshots.get if isinstance(snapshots, Mapping) else snapshots
+    per_site = (_load_and_check(load, site, config, now) for site in config.sites)
+    return _collect(per_site, len(config.sites), progress)
+
+
+def _collect(
+    per_site: Iterable[tuple[list[Finding], list[Outcome]]],
+    sites: int,
+    progress: Callable[[str], None] | None,
+) -> tuple[list[Finding], list[Outcome]]:
+    """Gather each site's results as they come (counting them for `progress`), in run order."""
     findings: list[Finding] = []
     outcomes: list[Outcome] = []
-    counter = CheckProgress(len(config.sites), progress)
-    for site in config.sites:
-        found, done = _load_and_check(load, site, config, now)
+    counter = CheckProgress(sites, progress)
+    for found, done in per_site:
         findings.extend(found)
         outcomes.extend(done)
         counter.site_done(len(found))
@@ -247,8 +256,9 @@ class CheckProgress:
         self.done += 1
         self.results += results
         if self.emit is not None and self.done < self.total:
-            if self.clock() - self.last >= self.interval:
-                self.last = self.clock()
+            now = self.clock()
+            if now - self.last >= self.interval:
+                self.last = now
                 self.emit(self.line())
 
     def finish(self) -> None:
@@ -356,9 +366,6 @@ def run_checks_in_processes(
     """
     if workers <= 1:
         return run_checks(open_loader(), config, now, progress)
-    findings: list[Finding] = []
-    outcomes: list[Outcome] = []
-    counter = CheckProgress(len(config.sites), progress)
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
@@ -366,9 +373,5 @@ def run_checks_in_processes(
         initargs=(os.getpid(), open_loader, config, now),
     ) as pool:
         # In site order, as run_checks goes.
-        for found, done in pool.map(_check_site_at, range(len(config.sites))):
-            findings.extend(found)
-            outcomes.extend(done)
-            counter.site_done(len(found))
-    counter.finish()
-    return _ordered(findings, outcomes)
+        per_site = pool.map(_check_site_at, range(len(config.sites)))
+        return _collect(per_site, len(config.sites), progress)
